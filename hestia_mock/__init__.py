@@ -1,0 +1,1 @@
+"""hestia_mock."""
