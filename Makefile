@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := chromium
+DEBIAN_PACKAGES := chromium curl php-cli php-curl
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: demo test lint unit bench system-deps clean
@@ -33,7 +33,7 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
 demo: $(STAMP)
-	$(BIN)/python -m puq_hestia.demo
+	$(BIN)/python -m panel.demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

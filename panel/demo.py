@@ -1,0 +1,106 @@
+"""`make demo`: start the mock Hestia and the panel against it, with the demo seed and embedded defaults."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+DEMO_LOGINS = (
+    ("alice", "Alice-demo-2026", "three web domains, one suspended; FTP users with folders"),
+    ("bob", "Bob-demo-2026", "one web domain with one FTP user"),
+    ("carol", "Carol-demo-2026", "a suspended customer: no form login; use `puq-hestia sso-link carol`"),
+)
+
+DEMO_CONFIG = """\
+# Written by `make demo`. Demo only: plain HTTP, documented secrets, TLS checks irrelevant on loopback.
+[panel]
+demo = true
+secret_key = "{secret_key}"
+database_url = "sqlite:///{db}"
+public_url = "http://{host}:{port}"
+
+[servers.main]
+url = "http://127.0.0.1:{api_port}"
+access_key = "PUQDEMOACCESSKEY0001"
+secret_key = "puqdemosecret000000000000000000000000001"
+ftp_host = "127.0.0.1"
+ftp_port = {ftp_port}
+ftp_tls = true
+panel_url = "http://127.0.0.1:{api_port}"
+
+[resellers.reseller-a]
+secrets = ["demo-reseller-a-secret"]
+server = "main"
+
+[resellers.reseller-b]
+secrets = ["demo-reseller-b-secret"]
+server = "main"
+"""
+
+
+def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ftp_port: int) -> Path:
+    """Write the demo's TOML file (a fresh panel secret each run) and return its path."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "demo.toml"
+    path.write_text(DEMO_CONFIG.format(secret_key=secrets.token_urlsafe(32), db=(instance / "demo.sqlite3"),
+                                       host=host, port=port, api_port=api_port, ftp_port=ftp_port),
+                    encoding="utf-8")
+    return path
+
+
+def wait_for(url: str, seconds: float = 15.0) -> None:
+    """Wait until the mock answers (it replies 405 to a GET on /api/, as Hestia does)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit(f"the mock Hestia did not start at {url}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start both servers and keep them running until Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--api-port", type=int, default=8083)
+    parser.add_argument("--ftp-port", type=int, default=2121)
+    parser.add_argument("--instance", type=Path, default=Path("instance"))
+    args = parser.parse_args(argv)
+
+    config = write_demo_config(args.instance, host=args.host, port=args.port, api_port=args.api_port,
+                               ftp_port=args.ftp_port)
+    # A fixed argv of our own interpreter and module: nothing from outside reaches it.
+    command = [sys.executable, "-m", "hestia_mock", "serve", "--seed", "demo",
+               "--port", str(args.api_port), "--ftp-port", str(args.ftp_port)]
+    mock = subprocess.Popen(command)  # noqa: S603
+    try:
+        wait_for(f"http://127.0.0.1:{args.api_port}/api/")
+        os.environ["PUQ_HESTIA_CONFIG"] = str(config)
+        from panel import create_app  # imported late so the config path is in place
+
+        app = create_app()
+        print(f"\nPanel: http://{args.host}:{args.port}/login   (config: {config})")
+        for user, password, what in DEMO_LOGINS:
+            print(f"  {user:6} / {password:16} {what}")
+        print("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret\n", flush=True)
+        app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        mock.terminate()
+        mock.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

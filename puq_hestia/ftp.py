@@ -1,0 +1,263 @@
+"""FtpService: the product's FTP rules (DESIGN.md §4), independent of Flask.
+
+Listing costs one Hestia call; a change costs the mutation plus at most one folder check. Ownership of domains and
+accounts is answered from the last listing (kept in the store), so a request for somebody else's domain is refused
+without any Hestia call (SECURITY.md 5).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import TypeVar
+
+from puq_hestia import credentials, paths
+from puq_hestia.client import HestiaClient
+from puq_hestia.errors import (
+    AlreadyExistsError,
+    HestiaError,
+    NotFoundError,
+    SuspendedError,
+)
+from puq_hestia.ftp_models import (
+    Created,
+    DomainSuspendedError,
+    FolderMissingError,
+    FtpCard,
+    FtpRuleError,
+    InvalidInputError,
+    NameTakenError,
+    NotOwnedError,
+    Overview,
+    PasswordChanged,
+    PathChanged,
+    UserSuspendedError,
+    build_overview,
+)
+from puq_hestia.ownership import OwnershipIndex
+from puq_hestia.store import Store
+
+__all__ = [
+    "Created", "DomainSuspendedError", "FolderMissingError", "FtpCard", "FtpRuleError", "FtpService",
+    "InvalidInputError", "NameTakenError", "NotOwnedError", "Overview", "PasswordChanged", "PathChanged",
+    "UserSuspendedError",
+]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class FtpService:
+    """The product's FTP rules for one Hestia server."""
+
+    def __init__(self, client: HestiaClient, *, store: Store | None = None, server_id: str = "default",
+                 rng: random.Random | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.server_id = server_id
+        self._rng = rng
+        self._index = OwnershipIndex(store, server_id)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def overview(self, user: str) -> Overview:
+        """Every FTP user of USER over all web domains: one v-list-web-domains call.
+
+        v-list-user is asked too only when every domain is suspended (or there are none), because a suspended
+        Hestia user has all its domains suspended (HESTIA_API.md §4.5) and nothing else tells them apart.
+        """
+        domains = self.client.web_domains(user)
+        user_suspended = False
+        if not domains or all(d.suspended for d in domains):
+            user_suspended = self.client.users.get(user).suspended
+        overview = build_overview(user, domains, user_suspended)
+        self._index.remember(user, overview)
+        return overview
+
+    def owns(self, user: str, domain: str, username: str | None = None) -> bool:
+        """True when DOMAIN (and USERNAME) belong to USER, answered from the last listing without a call."""
+        known = self._index.lookup(user) or self._index.remember(user, self._listing(user))
+        return known.has(domain, username)
+
+    # -- changes ---------------------------------------------------------------------------------------------
+    def create(self, user: str, domain: str, *, suffix: str | None = None, password: str | None = None,
+               path: str = "") -> Created:
+        """Add an FTP user: v-add-web-domain-ftp USER DOMAIN SUFFIX PASSWORD [PATH]; generated values when None."""
+        known = self._require_editable(user, domain)
+        generated = not password
+        suffix = self._suffix(user, suffix)
+        password = self._password(password)
+        folder = self._checked(lambda: paths.normalize_ftp_path(path), "path")
+        username = f"{user}_{suffix}"
+        if known.has_account(username):
+            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix")
+        if folder and not self._folder_exists(user, domain, folder):
+            raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
+                                     field="path")
+        with self._claim(username):
+            self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
+        self._index.add_account(user, domain, username, folder)
+        self._audit(user, "ftp.create", domain, username, "success", f"folder=/{folder}")
+        card = FtpCard.for_new(known.domain(domain), user, username, folder)
+        return Created(card=card, password=password, generated=generated)
+
+    def change_password(self, user: str, domain: str, username: str,
+                        password: str | None = None) -> PasswordChanged:
+        """v-change-web-domain-ftp-password USER DOMAIN FTP_USER PASSWORD; a generated password when None."""
+        known = self._require_editable(user, domain, username)
+        generated = not password
+        password = self._password(password)
+        self._mutate(user, domain, lambda: self.client.ftp.change_password(user, domain, username, password))
+        self._audit(user, "ftp.change_password", domain, username, "success")
+        card = FtpCard.for_new(known.domain(domain), user, username, known.path_of(domain, username))
+        return PasswordChanged(card=card, password=password, generated=generated)
+
+    def change_path(self, user: str, domain: str, username: str, path: str) -> PathChanged:
+        """v-change-web-domain-ftp-path USER DOMAIN FTP_USER PATH; a missing folder resets to the domain root."""
+        known = self._require_editable(user, domain, username)
+        folder = self._checked(lambda: paths.normalize_ftp_path(path), "path")
+        reset = bool(folder) and not self._folder_exists(user, domain, folder)
+        if reset:
+            folder = ""
+        self._mutate(user, domain, lambda: self.client.ftp.change_path(user, domain, username, folder))
+        self._index.set_path(user, domain, username, folder)
+        outcome = "reset_to_root" if reset else "success"
+        self._audit(user, "ftp.change_path", domain, username, outcome, f"folder=/{folder}")
+        card = FtpCard.for_new(known.domain(domain), user, username, folder)
+        return PathChanged(card=card, reset_to_root=reset)
+
+    def delete(self, user: str, domain: str, username: str) -> None:
+        """v-delete-web-domain-ftp USER DOMAIN FTP_USER; allowed on a suspended domain, like Hestia."""
+        known = self._require_owned(user, domain, username)
+        if known.user_suspended:
+            raise UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
+        try:
+            self._mutate(user, domain, lambda: self.client.ftp.delete(user, domain, username))
+            outcome = "success"
+        except NotOwnedError:
+            outcome = "already"  # SECURITY.md 23: already gone is the goal reached
+        self._index.remove_account(user, domain, username)
+        self._audit(user, "ftp.delete", domain, username, outcome)
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _listing(self, user: str) -> Overview:
+        """A fresh listing for the ownership index when the store has none."""
+        return build_overview(user, self.client.web_domains(user), False)
+
+    def _require_owned(self, user: str, domain: str, username: str | None = None) -> Overview:
+        """The known listing, or NotOwnedError (-> 404) without any Hestia call."""
+        known = self._index.lookup(user) or self._index.remember(user, self._listing(user))
+        if not known.has(domain, username):
+            raise NotOwnedError("No such web domain or FTP user in your account.")
+        return known
+
+    def _require_editable(self, user: str, domain: str, username: str | None = None) -> Overview:
+        """Owned, and neither the user nor the domain is suspended (Hestia would refuse with E_SUSPENDED)."""
+        known = self._require_owned(user, domain, username)
+        if known.user_suspended:
+            raise UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
+        summary = known.domain(domain)
+        if summary is not None and summary.suspended:
+            raise DomainSuspendedError(f"The web domain {domain} is suspended; its FTP users cannot be added "
+                                       "or changed (deleting is still possible).")
+        return known
+
+    def _suffix(self, user: str, suffix: str | None) -> str:
+        """The customer's suffix after validation, or a random one."""
+        if not suffix:
+            return credentials.generate_suffix(user, rng=self._rng)
+        return self._checked(lambda: credentials.validate_suffix(user, suffix), "suffix")
+
+    def _password(self, password: str | None) -> str:
+        """The customer's password after validation, or a random one."""
+        if not password:
+            return credentials.generate_password(rng=self._rng)
+        return self._checked(lambda: credentials.validate_password(password), "password")
+
+    @staticmethod
+    def _checked(check: Callable[[], T], field: str) -> T:
+        """Run a validator and turn its ValueError into a form error for FIELD."""
+        try:
+            return check()
+        except ValueError as e:
+            raise InvalidInputError(str(e), field=field) from e
+
+    def _folder_exists(self, user: str, domain: str, folder: str) -> bool:
+        """v-list-fs-directory USER ABSOLUTE_PATH: the folder exists and is a directory."""
+        entries = self.client.list_directory(user, paths.absolute_ftp_path(user, domain, folder))
+        return entries is not None
+
+    def _mutate(self, user: str, domain: str, call: Callable[[], None]) -> None:
+        """Run an idempotent change; resend once when Hestia may not have applied it, map suspension errors."""
+        try:
+            try:
+                call()
+            except HestiaError as e:
+                if not e.outcome_unknown:
+                    raise
+                log.warning("change outcome unknown (%s); sending it once more", type(e).__name__)
+                call()
+        except SuspendedError as e:
+            raise _suspension_error(user, domain, e) from e
+        except NotFoundError as e:
+            # The stored listing was stale: the domain or account is gone at Hestia.
+            self._index.remember(user, self._listing(user))
+            raise NotOwnedError("That web domain or FTP user no longer exists.") from e
+
+    def _create_once_or_reconcile(self, user: str, domain: str, suffix: str, username: str, password: str,
+                                  folder: str) -> None:
+        """Create; when the outcome is unknown, look before sending again (SECURITY.md 22)."""
+        try:
+            self.client.ftp.create(user, domain, suffix, password, folder)
+            return
+        except AlreadyExistsError as e:
+            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix") from e
+        except SuspendedError as e:
+            raise _suspension_error(user, domain, e) from e
+        except HestiaError as e:
+            if not e.outcome_unknown:
+                raise
+            log.warning("create of an FTP user has an unknown outcome (%s); reconciling", type(e).__name__)
+        listing = self._index.remember(user, self._listing(user))
+        if listing.has(domain, username):
+            # Hestia applied it: make the password (and folder) the ones we are about to show.
+            self.client.ftp.change_password(user, domain, username, password)
+            if listing.path_of(domain, username) != folder:
+                self.client.ftp.change_path(user, domain, username, folder)
+            return
+        try:
+            self.client.ftp.create(user, domain, suffix, password, folder)
+        except AlreadyExistsError as e:
+            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix") from e
+
+    def _claim(self, username: str) -> _NameClaim:
+        """Hold the FTP name for the duration of a create, so two concurrent creates end in one account."""
+        return _NameClaim(self.store, self.server_id, username)
+
+    def _audit(self, user: str, action: str, domain: str, username: str, outcome: str, detail: str = "") -> None:
+        """Record what happened (never a password)."""
+        if self.store is not None:
+            self.store.record_event(self.server_id, user, action, domain=domain, ftp_user=username,
+                                    outcome=outcome, detail=detail)
+
+
+class _NameClaim:
+    """Context manager around store.claim_name / release_name (a no-op without a store)."""
+
+    def __init__(self, store: Store | None, server_id: str, username: str) -> None:
+        self.store, self.server_id, self.username = store, server_id, username
+
+    def __enter__(self) -> None:
+        if self.store is not None and not self.store.claim_name(self.server_id, self.username):
+            raise NameTakenError(f"The FTP user {self.username} is being created right now.", field="suffix")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.store is not None:
+            self.store.release_name(self.server_id, self.username)
+
+
+def _suspension_error(user: str, domain: str, error: SuspendedError) -> FtpRuleError:
+    """Hestia says E_SUSPENDED for both a suspended user and a suspended domain; tell which."""
+    if f"user {user} " in error.text:
+        return UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
+    return DomainSuspendedError(f"The web domain {domain} is suspended; its FTP users cannot be added or changed.")

@@ -1,0 +1,83 @@
+"""The ownership index: the customer's last listing, kept in the store so ownership checks cost no Hestia call.
+
+Hestia stays the source of truth. The index only answers "is this domain / FTP user this customer's?" and "is it
+suspended?" between page views; every page view refreshes it, and a change that Hestia refuses because the index
+was stale is reported as such.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from puq_hestia.ftp_models import DomainSummary, FtpCard, Overview
+from puq_hestia.store import Store
+
+
+def dump_overview(overview: Overview) -> str:
+    """A compact JSON form of an overview (no secrets are ever in it)."""
+    data = {
+        "s": overview.user_suspended,
+        "d": [[d.name, d.ip, d.suspended, d.ssl] for d in overview.domains],
+        "f": [[c.domain, c.username, c.path] for c in overview.cards],
+    }
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def load_overview(user: str, text: str) -> Overview:
+    """Rebuild an overview from dump_overview's output."""
+    data: dict[str, Any] = json.loads(text)
+    user_suspended = bool(data["s"])
+    counts: dict[str, int] = {}
+    for domain, _username, _path in data["f"]:
+        counts[domain] = counts.get(domain, 0) + 1
+    domains = tuple(DomainSummary(n, ip, bool(s), bool(ssl), counts.get(n, 0)) for n, ip, s, ssl in data["d"])
+    by_name = {d.name: d for d in domains}
+    cards = tuple(FtpCard(u, d, p, by_name[d].suspended, user_suspended, by_name[d].ip, by_name[d].site_url)
+                  for d, u, p in data["f"] if d in by_name)
+    return Overview(user, user_suspended, domains, cards)
+
+
+class OwnershipIndex:
+    """Reads and updates the stored listing of each customer of one server."""
+
+    def __init__(self, store: Store | None, server_id: str) -> None:
+        self.store = store
+        self.server_id = server_id
+
+    def lookup(self, user: str) -> Overview | None:
+        """The last known listing of USER, or None when there is none."""
+        if self.store is None:
+            return None
+        text = self.store.load_listing(self.server_id, user)
+        return load_overview(user, text) if text else None
+
+    def remember(self, user: str, overview: Overview) -> Overview:
+        """Keep OVERVIEW as the latest listing of USER and return it."""
+        if self.store is not None:
+            self.store.save_listing(self.server_id, user, dump_overview(overview))
+        return overview
+
+    def add_account(self, user: str, domain: str, username: str, path: str = "") -> None:
+        """Record an FTP user the service has just created."""
+        known = self.lookup(user)
+        summary = known.domain(domain) if known else None
+        if known is None or summary is None or known.has(domain, username):
+            return
+        self.remember(user, replace(known, cards=(*known.cards, FtpCard.for_new(summary, user, username, path))))
+
+    def remove_account(self, user: str, domain: str, username: str) -> None:
+        """Forget an FTP user the service has just deleted."""
+        known = self.lookup(user)
+        if known is not None:
+            cards = tuple(c for c in known.cards if not (c.domain == domain and c.username == username))
+            self.remember(user, replace(known, cards=cards))
+
+    def set_path(self, user: str, domain: str, username: str, path: str) -> None:
+        """Record a changed folder."""
+        known = self.lookup(user)
+        if known is not None:
+            cards = tuple(replace(c, path=path) if (c.domain, c.username) == (domain, username) else c
+                          for c in known.cards)
+            self.remember(user, replace(known, cards=cards))

@@ -1,0 +1,162 @@
+"""The bridge's own settings: one TOML file plus environment overrides for secrets (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from puq_hestia.config import ServerConfig
+from puq_hestia.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
+DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"
+# Values that must never reach production: the demo's documented secrets and an empty key.
+_KNOWN_DEMO_SECRETS = frozenset({"", "change-me", "demo-panel-secret-key-not-for-production"})
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """One Hestia server as the panel uses it: API config plus what customers are shown."""
+
+    id: str
+    config: ServerConfig
+    ftp_host: str
+    ftp_port: int = 21
+    ftp_tls: bool = True
+    panel_url: str = ""
+
+    @property
+    def file_manager_url(self) -> str:
+        """Hestia's own file manager (FileGator) on the server's panel URL."""
+        return f"{self.panel_url.rstrip('/')}/fm/"
+
+    def domain_settings_url(self, domain: str) -> str:
+        """Hestia's own edit page for a web domain."""
+        return f"{self.panel_url.rstrip('/')}/edit/web/?domain={domain}"
+
+
+@dataclass(frozen=True)
+class ResellerSettings:
+    """A billing system allowed to call the hooks; several secrets are accepted during rotation."""
+
+    id: str
+    secrets: tuple[str, ...] = field(repr=False)
+    server: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the panel, the hooks and the CLI need, read once at start."""
+
+    secret_key: str = field(repr=False)
+    servers: Mapping[str, ServerSettings]
+    default_server: str
+    resellers: Mapping[str, ResellerSettings] = field(default_factory=dict)
+    database_url: str = DEFAULT_DATABASE_URL
+    ratelimit_storage_uri: str = "memory://"
+    public_url: str = "http://127.0.0.1:5000"
+    demo: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    trusted_proxies: int = 0
+
+    def server(self, server_id: str | None = None) -> ServerSettings:
+        """The named server, or the default one."""
+        key = server_id or self.default_server
+        try:
+            return self.servers[key]
+        except KeyError:
+            raise ConfigError(f"unknown server id {key!r}") from None
+
+    def check_production_ready(self) -> None:
+        """Refuse to run outside the demo with a default secret or TLS verification off (DESIGN.md §5)."""
+        if self.demo:
+            return
+        if self.secret_key in _KNOWN_DEMO_SECRETS or len(self.secret_key) < 32:
+            raise ConfigError("panel.secret_key must be set to a random value of at least 32 characters")
+        for server in self.servers.values():
+            if server.config.verify is False:
+                raise ConfigError(f"server {server.id!r}: TLS verification must stay on outside the demo")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        """Read PUQ_HESTIA_CONFIG (or the given path) and apply environment overrides."""
+        env = os.environ if env is None else env
+        config_path = Path(path or env.get("PUQ_HESTIA_CONFIG", DEFAULT_CONFIG_PATH))
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file {config_path} not found (set PUQ_HESTIA_CONFIG)") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"configuration file {config_path} is not valid TOML: {e}") from e
+        return cls.from_mapping(data, env)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from parsed TOML; secrets may come from the environment instead of the file."""
+        env = {} if env is None else env
+        panel = dict(data.get("panel", {}))
+        servers = {sid: _server(sid, raw, env) for sid, raw in dict(data.get("servers", {})).items()}
+        if not servers:
+            raise ConfigError("at least one [servers.<id>] table is required")
+        default_server = str(panel.get("default_server", next(iter(servers))))
+        if default_server not in servers:
+            raise ConfigError(f"panel.default_server {default_server!r} is not a configured server")
+        resellers = {rid: _reseller(rid, raw, env, default_server) for rid, raw in
+                     dict(data.get("resellers", {})).items()}
+        return cls(
+            secret_key=env.get("PUQ_HESTIA_SECRET_KEY", str(panel.get("secret_key", ""))),
+            servers=servers,
+            default_server=default_server,
+            resellers=resellers,
+            database_url=env.get("PUQ_HESTIA_DATABASE_URL", str(panel.get("database_url", DEFAULT_DATABASE_URL))),
+            ratelimit_storage_uri=env.get("PUQ_HESTIA_RATELIMIT_URI",
+                                          str(panel.get("ratelimit_storage_uri", "memory://"))),
+            public_url=str(panel.get("public_url", "http://127.0.0.1:5000")).rstrip("/"),
+            demo=bool(panel.get("demo", False)),
+            session_idle_minutes=int(panel.get("session_idle_minutes", 30)),
+            session_absolute_hours=int(panel.get("session_absolute_hours", 12)),
+            trusted_proxies=int(panel.get("trusted_proxies", 0)),
+        )
+
+
+def _env_key(*parts: str) -> str:
+    """PUQ_HESTIA_SERVER_MAIN_SECRET_KEY style names (ids upper-cased, '-' as '_')."""
+    return "_".join(["PUQ_HESTIA", *(p.upper().replace("-", "_") for p in parts)])
+
+
+def _server(server_id: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> ServerSettings:
+    """One [servers.<id>] table; access/secret keys and passwords may live in the environment."""
+    raw = dict(raw)
+    for name in ("access_key", "secret_key", "hash", "password"):
+        override = env.get(_env_key("server", server_id, name))
+        if override:
+            raw[name] = override
+    ftp = {k: raw.pop(k) for k in ("ftp_host", "ftp_port", "ftp_tls", "panel_url") if k in raw}
+    try:
+        config = ServerConfig.from_mapping(raw)
+    except ConfigError as e:
+        raise ConfigError(f"server {server_id!r}: {e}") from None
+    host = config.url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return ServerSettings(
+        id=server_id,
+        config=config,
+        ftp_host=str(ftp.get("ftp_host", host)),
+        ftp_port=int(ftp.get("ftp_port", 21)),
+        ftp_tls=bool(ftp.get("ftp_tls", True)),
+        panel_url=str(ftp.get("panel_url", config.url.rstrip("/"))),
+    )
+
+
+def _reseller(reseller_id: str, raw: Mapping[str, Any], env: Mapping[str, str], default: str) -> ResellerSettings:
+    """One [resellers.<id>] table; PUQ_HESTIA_RESELLER_<ID>_SECRETS (comma list) overrides the file."""
+    secrets = env.get(_env_key("reseller", reseller_id, "secrets"))
+    values = secrets.split(",") if secrets else list(raw.get("secrets", []))
+    cleaned = tuple(s.strip() for s in values if s.strip())
+    if not cleaned:
+        raise ConfigError(f"reseller {reseller_id!r} has no secret")
+    return ResellerSettings(id=reseller_id, secrets=cleaned, server=str(raw.get("server", default)))
