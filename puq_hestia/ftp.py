@@ -185,7 +185,7 @@ class FtpService:
     def _folder_exists(self, user: str, domain: str, folder: str) -> bool:
         """v-list-fs-directory USER ABSOLUTE_PATH: the folder exists and is a directory."""
         entries = self.client.list_directory(user, paths.absolute_ftp_path(user, domain, folder))
-        return entries is not None
+        return entries is not None and bool(entries) and entries[0].is_dir
 
     def _mutate(self, user: str, domain: str, call: Callable[[], None]) -> None:
         """Run an idempotent change; resend once when Hestia may not have applied it, map suspension errors."""

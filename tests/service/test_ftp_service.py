@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import Harness
+from service_harness import Harness
 
 from puq_hestia.errors import HestiaConnectionError
 from puq_hestia.ftp import (

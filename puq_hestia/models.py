@@ -1,0 +1,266 @@
+"""Frozen dataclasses parsed from Hestia's answers; never raw dicts beyond this module.
+
+Every value in Hestia's JSON is a string (HESTIA_API.md §5.2), limits are numbers or ``unlimited`` (§6.7), and
+lists are comma- or colon-joined strings. The colon-joined FTP_USER/FTP_PATH pair is parsed in one place,
+:func:`parse_ftp_accounts`, with the first-path quirk of §4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from puq_hestia.errors import HestiaProtocolError
+
+#: A package limit: a number, or None for ``unlimited``.
+Limit = int | None
+
+Record = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class FtpAccount:
+    """An additional FTP account of a web domain."""
+
+    username: str  # the full system name, e.g. "alice_deploy"
+    domain: str
+    path: str  # relative to /home/USER/web/DOMAIN, no leading/trailing slash; "" for the domain root
+    raw_path: str  # exactly as Hestia stored it (e.g. "public_html/" or "/public_html")
+
+
+@dataclass(frozen=True)
+class WebDomain:
+    """A web domain with its FTP accounts (one entry of v-list-web-domains)."""
+
+    name: str
+    ip: str
+    ip6: str
+    document_root: str
+    aliases: tuple[str, ...]
+    ssl: bool
+    letsencrypt: bool
+    suspended: bool
+    u_disk: int  # MB
+    u_bandwidth: int  # MB
+    template: str
+    backend: str
+    proxy: str
+    ftp_accounts: tuple[FtpAccount, ...]
+
+    @classmethod
+    def from_hestia(cls, name: str, record: Record) -> WebDomain:
+        """Build from one domain object of v-list-web-domains / v-list-web-domain JSON."""
+        return cls(
+            name=name,
+            ip=record.get("IP", ""),
+            ip6=record.get("IP6", ""),
+            document_root=record.get("DOCUMENT_ROOT", ""),
+            aliases=_comma_list(record.get("ALIAS", "")),
+            ssl=_yes(record.get("SSL", "")),
+            letsencrypt=_yes(record.get("LETSENCRYPT", "")),
+            suspended=_yes(record.get("SUSPENDED", "")),
+            u_disk=_number(record, "U_DISK"),
+            u_bandwidth=_number(record, "U_BANDWIDTH"),
+            template=record.get("TPL", ""),
+            backend=record.get("BACKEND", ""),
+            proxy=record.get("PROXY", ""),
+            ftp_accounts=parse_ftp_accounts(name, record.get("FTP_USER", ""), record.get("FTP_PATH", "")),
+        )
+
+
+@dataclass(frozen=True)
+class HestiaUser:
+    """A Hestia user account (v-list-user / v-list-users); RKEY and other secrets are not kept."""
+
+    name: str
+    full_name: str
+    package: str
+    contact: str
+    role: str
+    suspended: bool
+    shell: str
+    home: str
+    language: str
+    disk_quota: Limit  # MB
+    disk_used: int  # MB
+    bandwidth_limit: Limit  # MB
+    bandwidth_used: int  # MB
+    web_domains_limit: Limit
+    web_domains_used: int
+    web_aliases_limit: Limit
+    web_aliases_used: int
+
+    @property
+    def is_admin(self) -> bool:
+        """True for users with the admin role."""
+        return self.role == "admin"
+
+    @classmethod
+    def from_hestia(cls, name: str, record: Record) -> HestiaUser:
+        """Build from one user object; HOME, absent from v-list-users, defaults to /home/<user> (§6.8)."""
+        return cls(
+            name=name,
+            full_name=record.get("NAME", ""),
+            package=record.get("PACKAGE", ""),
+            contact=record.get("CONTACT", ""),
+            role=record.get("ROLE", "user"),
+            suspended=_yes(record.get("SUSPENDED", "")),
+            shell=record.get("SHELL", ""),
+            home=record.get("HOME") or f"/home/{name}",
+            language=record.get("LANGUAGE", ""),
+            disk_quota=_limit(record, "DISK_QUOTA"),
+            disk_used=_number(record, "U_DISK"),
+            bandwidth_limit=_limit(record, "BANDWIDTH"),
+            bandwidth_used=_number(record, "U_BANDWIDTH"),
+            web_domains_limit=_limit(record, "WEB_DOMAINS"),
+            web_domains_used=_number(record, "U_WEB_DOMAINS"),
+            web_aliases_limit=_limit(record, "WEB_ALIASES"),
+            web_aliases_used=_number(record, "U_WEB_ALIASES"),
+        )
+
+
+@dataclass(frozen=True)
+class Package:
+    """A hosting package (v-list-user-packages)."""
+
+    name: str
+    web_domains: Limit
+    web_aliases: Limit
+    dns_domains: Limit
+    mail_domains: Limit
+    mail_accounts: Limit
+    databases: Limit
+    cron_jobs: Limit
+    disk_quota: Limit  # MB
+    bandwidth: Limit  # MB
+    shell: str
+    backups: int
+
+    @classmethod
+    def from_hestia(cls, name: str, record: Record) -> Package:
+        """Build from one package object of v-list-user-packages JSON."""
+        return cls(
+            name=name,
+            web_domains=_limit(record, "WEB_DOMAINS"),
+            web_aliases=_limit(record, "WEB_ALIASES"),
+            dns_domains=_limit(record, "DNS_DOMAINS"),
+            mail_domains=_limit(record, "MAIL_DOMAINS"),
+            mail_accounts=_limit(record, "MAIL_ACCOUNTS"),
+            databases=_limit(record, "DATABASES"),
+            cron_jobs=_limit(record, "CRON_JOBS"),
+            disk_quota=_limit(record, "DISK_QUOTA"),
+            bandwidth=_limit(record, "BANDWIDTH"),
+            shell=record.get("SHELL", ""),
+            backups=_number(record, "BACKUPS"),
+        )
+
+
+@dataclass(frozen=True)
+class UserIp:
+    """An IP address a user may use (v-list-user-ips): its own plus the admin's shared ones."""
+
+    ip: str
+    owner: str
+    status: str  # "shared" or "dedicated"
+    name: str
+    nat: str
+
+    @classmethod
+    def from_hestia(cls, ip: str, record: Record) -> UserIp:
+        """Build from one IP object of v-list-user-ips JSON."""
+        get = record.get
+        return cls(ip, get("OWNER", ""), get("STATUS", ""), get("NAME", ""), get("NAT", ""))
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One line of v-list-fs-directory: ``type|mode|date|time|owner|group|size|name`` (HESTIA_API.md §7)."""
+
+    kind: str  # "d", "f", "l", ... as find's %y prints it
+    mode: str  # octal, e.g. "755"
+    modified: str  # "YYYY-MM-DD HH:MM"
+    owner: str
+    group: str
+    size: int
+    name: str
+
+    @property
+    def is_dir(self) -> bool:
+        """True for directories."""
+        return self.kind == "d"
+
+    @classmethod
+    def from_line(cls, line: str) -> DirectoryEntry:
+        """Parse one output line; the name is last, so it may itself contain ``|``."""
+        parts = line.split("|", 7)
+        if len(parts) != 8 or not parts[6].isdigit():
+            raise HestiaProtocolError(f"v-list-fs-directory: unexpected line {line[:200]!r}")
+        kind, mode, date, time, owner, group, size, name = parts
+        return cls(kind, mode, f"{date} {time}", owner, group, int(size), name)
+
+
+def normalise_ftp_path(raw: str) -> str:
+    """Turn a stored FTP_PATH entry into a relative folder: ``/public_html/`` -> ``public_html``."""
+    return "/".join(segment for segment in raw.split("/") if segment not in ("", "."))
+
+
+def parse_ftp_accounts(domain: str, ftp_user: str, ftp_path: str) -> tuple[FtpAccount, ...]:
+    """Pair the colon lists FTP_USER and FTP_PATH of one domain (the only parser of them).
+
+    HESTIA_API.md §4: the first account's path is stored raw (``public_html/``), later ones normalised
+    (``/public_html``); FTP_PATH is missing until the first account exists and may be shorter than FTP_USER,
+    so missing entries mean the domain root.
+    """
+    usernames = ftp_user.split(":") if ftp_user else []
+    paths = ftp_path.split(":") if ftp_path else []
+    paths += [""] * (len(usernames) - len(paths))
+    return tuple(
+        FtpAccount(username=username, domain=domain, path=normalise_ftp_path(raw), raw_path=raw)
+        for username, raw in zip(usernames, paths, strict=False)
+        if username
+    )
+
+
+def records(payload: Any, command: str) -> dict[str, Record]:
+    """Check the usual ``{"<key>": {"FIELD": "value", ...}, ...}`` shape and return it with string values."""
+    if not isinstance(payload, dict):
+        raise HestiaProtocolError(f"{command}: expected a JSON object, got {type(payload).__name__}")
+    result: dict[str, Record] = {}
+    for key, record in payload.items():
+        if not isinstance(record, dict):
+            raise HestiaProtocolError(f"{command}: entry {str(key)[:100]!r} is not an object")
+        result[str(key)] = {str(k): "" if v is None else str(v) for k, v in record.items()}
+    return result
+
+
+def parse_web_domains(payload: Any, command: str = "v-list-web-domains") -> list[WebDomain]:
+    """Parse v-list-web-domains JSON; ``{`` newline ``}`` (no domains) is an empty list (§5.2)."""
+    return [WebDomain.from_hestia(name, record) for name, record in records(payload, command).items()]
+
+
+def parse_directory_listing(text: str) -> list[DirectoryEntry]:
+    """Parse v-list-fs-directory output; the first entry is the listed path itself, with no name (§7)."""
+    return [DirectoryEntry.from_line(line) for line in text.splitlines() if line.strip()]
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() == "yes"
+
+
+def _comma_list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _number(record: Record, key: str) -> int:
+    value = record.get(key, "").strip()
+    if not value:
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        raise HestiaProtocolError(f"field {key} is not a number: {value[:50]!r}") from None
+
+
+def _limit(record: Record, key: str) -> Limit:
+    return None if record.get(key, "").strip().lower() == "unlimited" else _number(record, key)

@@ -1,0 +1,130 @@
+"""FTP folder normalisation and strict, anchored containment (SECURITY.md item 1).
+
+Hestia's own check (HESTIA_API.md §4.1) is an unanchored regex substring match on ``readlink -f``: sibling
+folders such as ``../example.com2`` or ``../exampleXcom`` pass it, and FTP_PATH is later stored in a
+colon-separated, quoted field of web.conf (§4 storage model), a known second-order injection surface
+(SECURITY.md "Why these rules"). So the bridge accepts only a small, boring alphabet and proves containment
+itself, before any call.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import string
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "InvalidPathError",
+    "absolute_ftp_path",
+    "domain_dir",
+    "is_inside",
+    "normalize_ftp_path",
+    "quote_char",
+]
+
+MAX_LENGTH = 200
+MAX_DEPTH = 8
+MAX_SEGMENT_LENGTH = 64
+
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SEGMENT_CHARS = frozenset(string.ascii_letters + string.digits + "._-")
+# Lexical anchor for callers that do not pass their real domain directory. Because accepted segments are
+# never "", "." or "..", the join is already normal and the answer does not depend on the anchor.
+_NEUTRAL_BASE = "/home/user/web/domain.invalid"
+
+
+class InvalidPathError(ValueError):
+    """A folder or path component the product refuses; ``str(error)`` is safe to show to the customer."""
+
+
+def quote_char(char: str) -> str:
+    """Quote one offending character for a message: ':' -> "':'", NUL -> "'\\x00'", never raw."""
+    return ascii(char)
+
+
+def _check_characters(raw: str) -> None:
+    """Refuse characters outside the segment alphabet, naming the first offender and why."""
+    for char in raw:
+        if char == "/" or char in _SEGMENT_CHARS:
+            continue
+        if not char.isprintable():
+            raise InvalidPathError(f"The folder contains an invisible character ({quote_char(char)}).")
+        if char.isspace():
+            # Hestia trims arguments (HESTIA_API.md §2), so surrounding spaces would be silently dropped.
+            raise InvalidPathError("The folder must not contain spaces or other whitespace.")
+        if not char.isascii():
+            raise InvalidPathError(f"The folder contains a non-ASCII character ({quote_char(char)}).")
+        if char == "\\":
+            raise InvalidPathError("Use '/' to separate folders; backslashes are not allowed.")
+        raise InvalidPathError(
+            f"The folder contains {quote_char(char)}; use only letters, digits, '.', '_' and '-'."
+        )
+
+
+def _check_segment(segment: str) -> None:
+    """Refuse one folder name that does not match the segment rule (its characters are already safe)."""
+    if segment == "":
+        raise InvalidPathError("The folder contains an empty name ('//').")
+    if segment in (".", ".."):
+        raise InvalidPathError("The folder must not contain '.' or '..' parts.")
+    if len(segment) > MAX_SEGMENT_LENGTH:
+        raise InvalidPathError(f"Each folder name may have at most {MAX_SEGMENT_LENGTH} characters.")
+    if not _SEGMENT_RE.fullmatch(segment):
+        raise InvalidPathError(f"The folder name '{segment}' must start with a letter or digit.")
+
+
+def normalize_ftp_path(raw: str, *, base: str | None = None) -> str:
+    """Return the FTP folder relative to the domain directory ("" for its root), or raise InvalidPathError.
+
+    ``base`` is the domain directory to prove containment against; without it a neutral anchor is used,
+    which gives the same answer for every accepted path (see ``_NEUTRAL_BASE``).
+    """
+    if len(raw) > MAX_LENGTH:
+        raise InvalidPathError(f"The folder may have at most {MAX_LENGTH} characters.")
+    _check_characters(raw)
+    relative = raw.strip("/")
+    if relative == "":
+        return ""
+    segments = relative.split("/")
+    if len(segments) > MAX_DEPTH:
+        raise InvalidPathError(f"The folder may be at most {MAX_DEPTH} levels deep.")
+    for segment in segments:
+        _check_segment(segment)
+    anchor = _NEUTRAL_BASE if base is None else base
+    if not is_inside(anchor, posixpath.normpath(f"{anchor}/{relative}")):
+        raise InvalidPathError("The folder must stay inside the domain directory.")
+    return relative
+
+
+def _check_name(kind: str, value: str) -> None:
+    """Refuse a user or domain name that could not be one path component."""
+    plain = value.isascii() and value.isprintable() and " " not in value and "/" not in value
+    if not plain or value in ("", ".", ".."):
+        raise InvalidPathError(f"Invalid {kind} name for a path.")
+
+
+def domain_dir(user: str, domain: str) -> str:
+    """Return Hestia's directory of a web domain, ``/home/USER/web/DOMAIN`` (HESTIA_API.md §4)."""
+    _check_name("user", user)
+    _check_name("domain", domain)
+    return f"/home/{user}/web/{domain}"
+
+
+def absolute_ftp_path(user: str, domain: str, rel: str) -> str:
+    """Return the absolute directory an FTP account with folder ``rel`` would land in."""
+    base = domain_dir(user, domain)
+    relative = normalize_ftp_path(rel, base=base)
+    return f"{base}/{relative}" if relative else base
+
+
+def is_inside(directory: str, candidate: str) -> bool:
+    """Tell whether ``candidate`` is ``directory`` itself or below it (lexical, anchored, absolute only)."""
+    if not directory.startswith("/") or not candidate.startswith("/"):
+        return False
+    root = posixpath.normpath(directory)
+    target = posixpath.normpath(candidate)
+    if root in ("/", "//"):
+        return True
+    return target == root or target.startswith(root + "/")

@@ -1,0 +1,395 @@
+"""The bridge's own small state on SQLAlchemy Core: audit events, one-time tokens, hook records, owners.
+
+Hestia stays the source of truth (DESIGN.md §6); this store only holds what Hestia cannot: who did what,
+which single-sign-on tokens are spent, which hook deliveries were already handled (Hestia has no idempotency
+keys, SECURITY.md item 17) and which reseller created which account (item 6). Every "first one wins" operation
+is an INSERT guarded by a primary key, so racing workers, threads or machines get exactly one winner on SQLite
+and PostgreSQL alike, without locks in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import ColumnElement, Executable
+
+__all__ = ["DEFAULT_URL", "AuditEvent", "HookRecord", "Store", "StoreError", "metadata"]
+
+DEFAULT_URL = "sqlite:///instance/puq-hestia.sqlite3"
+DETAIL_MAX = 500
+SQLITE_BUSY_TIMEOUT_S = 10.0
+HOOK_PENDING, HOOK_DONE = "pending", "done"
+
+metadata = sa.MetaData()
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("domain", sa.String(253)),
+    sa.Column("ftp_user", sa.String(64)),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("detail", sa.String(DETAIL_MAX), nullable=False),
+    sa.Index("ix_audit_events_server_actor", "server_id", "actor", "id"),
+)
+
+used_tokens = sa.Table(
+    "used_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(128), primary_key=True),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+hook_requests = sa.Table(
+    "hook_requests",
+    metadata,
+    sa.Column("reseller_id", sa.String(64), primary_key=True),
+    sa.Column("idempotency_key", sa.String(255), primary_key=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("request_hash", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("result_json", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("reseller_id", sa.String(64), nullable=False),
+    sa.Column("service_id", sa.String(64)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A name held during an FTP create, so two concurrent creates end in one account (SECURITY.md 26).
+ftp_name_claims = sa.Table(
+    "ftp_name_claims",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("ftp_user", sa.String(64), primary_key=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each customer's last listing (JSON made by puq_hestia.ownership), so ownership checks cost no Hestia call.
+listings = sa.Table(
+    "listings",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("listing_json", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One line of the audit trail: who did what to which domain or FTP account, and how it ended."""
+
+    id: int
+    time: datetime
+    server_id: str
+    actor: str
+    action: str
+    domain: str | None
+    ftp_user: str | None
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class HookRecord:
+    """An earlier delivery of a hook with the same reseller and Idempotency-Key."""
+
+    reseller_id: str
+    idempotency_key: str
+    action: str
+    request_hash: str
+    status: str
+    result: dict[str, Any] | None
+    created_at: datetime
+
+    @property
+    def is_done(self) -> bool:
+        """True when the earlier delivery finished and ``result`` is the answer to give again."""
+        return self.status == HOOK_DONE
+
+    def same_request(self, request_hash: str) -> bool:
+        """Tell whether a redelivery carries the same request; a different one is a key reuse conflict."""
+        return self.request_hash == request_hash
+
+
+def _utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Attach UTC to a naive time read back from SQLite, which stores no offset."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Store:
+    """The bridge's database: one engine per Store, safe to share between threads and gunicorn workers."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        """Connect to ``url`` (any SQLAlchemy URL) and create the schema when it is missing."""
+        self._clock = clock
+        self.engine = _make_engine(url)
+        _create_schema(self.engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        """Build a store from a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+        return cls(url)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- audit events ------------------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        server_id: str,
+        actor: str,
+        action: str,
+        *,
+        domain: str | None = None,
+        ftp_user: str | None = None,
+        outcome: str,
+        detail: str = "",
+    ) -> None:
+        """Append one audit event; ``detail`` is cut to 500 characters and must never hold a secret."""
+        row = {"time": self._now(), "server_id": server_id, "actor": actor, "action": action}
+        row |= {"domain": domain, "ftp_user": ftp_user, "outcome": outcome, "detail": detail[:DETAIL_MAX]}
+        self._write(sa.insert(audit_events).values(**row))
+
+    def recent_events(self, server_id: str, actor: str, limit: int = 20) -> list[AuditEvent]:
+        """Return the newest events of one actor on one server, newest first."""
+        return self._events(_match(audit_events, server_id=server_id, actor=actor), limit)
+
+    def events(self, server_id: str | None = None, limit: int = 100) -> list[AuditEvent]:
+        """Return the newest events, of every server or of one, newest first (operators and tests)."""
+        where = sa.true() if server_id is None else _match(audit_events, server_id=server_id)
+        return self._events(where, limit)
+
+    def _events(self, where: ColumnElement[bool], limit: int) -> list[AuditEvent]:
+        """Run an audit query, newest first, and turn its rows into frozen dataclasses."""
+        query = sa.select(audit_events).where(where).order_by(audit_events.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [AuditEvent(**{**row, "time": _as_utc(row["time"])}) for row in rows]
+
+    # -- one-time tokens ---------------------------------------------------------------------------------
+
+    def consume_token(self, token_id: str) -> bool:
+        """Mark a one-time token as used: True the first time, False for every later or racing attempt."""
+        return self._insert_once(used_tokens, token_id=token_id, used_at=self._now())
+
+    def purge_tokens(self, older_than: timedelta) -> int:
+        """Forget tokens used more than ``older_than`` ago (they have expired anyway); return how many."""
+        return self._write(sa.delete(used_tokens).where(used_tokens.c.used_at < self._now() - older_than))
+
+    # -- hook idempotency --------------------------------------------------------------------------------
+
+    def begin_hook(
+        self,
+        reseller_id: str,
+        key: str,
+        action: str,
+        request_hash: str,
+        *,
+        stale_after: timedelta | None = timedelta(minutes=10),
+    ) -> HookRecord | None:
+        """Claim a hook delivery: None means "yours, go ahead"; a record means an earlier delivery exists.
+
+        A pending record older than ``stale_after`` (its worker died mid-way) is taken over by a redelivery
+        of the same request, so a crash does not block the key for ever.
+        """
+        ids = {"reseller_id": reseller_id, "idempotency_key": key}
+        row = {**ids, "action": action, "request_hash": request_hash, "status": HOOK_PENDING}
+        # Three rounds cover a record abandoned between our INSERT and our read, which then frees the key.
+        for _ in range(3):
+            if self._insert_once(hook_requests, **row, created_at=self._now()):
+                return None
+            mine = _match(hook_requests, **ids, status=HOOK_PENDING, request_hash=request_hash)
+            if stale_after is not None and self._take_over(hook_requests, "created_at", mine, stale_after):
+                return None
+            record = self._hook(ids)
+            if record is not None:
+                return record
+        raise StoreError("the hook record kept changing while it was being read; retry the delivery")
+
+    def _hook(self, ids: Mapping[str, str]) -> HookRecord | None:
+        """Read the stored record of a hook delivery, or None when there is none."""
+        query = sa.select(hook_requests).where(_match(hook_requests, **ids))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        result_json, created_at = row["result_json"], _as_utc(row["created_at"])
+        result = None if result_json is None else json.loads(result_json)
+        fields = {name: row[name] for name in ("reseller_id", "idempotency_key", "action", "request_hash")}
+        return HookRecord(**fields, status=row["status"], result=result, created_at=created_at)
+
+    def finish_hook(self, reseller_id: str, key: str, result: Mapping[str, Any]) -> None:
+        """Store the final answer of a delivery begun with ``begin_hook`` (never put a password in it)."""
+        statement = (
+            sa.update(hook_requests)
+            .where(_match(hook_requests, reseller_id=reseller_id, idempotency_key=key))
+            .values(status=HOOK_DONE, result_json=json.dumps(dict(result), sort_keys=True))
+        )
+        if self._write(statement) != 1:
+            raise StoreError("no hook delivery was begun with this reseller and Idempotency-Key")
+
+    def abandon_hook(self, reseller_id: str, key: str) -> None:
+        """Forget a pending delivery that failed before changing anything, so a redelivery may try again."""
+        where = _match(hook_requests, reseller_id=reseller_id, idempotency_key=key, status=HOOK_PENDING)
+        self._write(sa.delete(hook_requests).where(where))
+
+    # -- account ownership -------------------------------------------------------------------------------
+
+    def claim_account(
+        self, server_id: str, user: str, reseller_id: str, service_id: str | None = None
+    ) -> bool:
+        """Record that ``reseller_id`` owns a Hestia user: True if it now does, False if another one does."""
+        row = {"server_id": server_id, "hestia_user": user, "reseller_id": reseller_id}
+        # Claiming again for the same reseller is fine (a redelivered "create"); the first claim stays.
+        inserted = self._insert_once(accounts, **row, service_id=service_id, created_at=self._now())
+        return inserted or self.account_owner(server_id, user) == reseller_id
+
+    def account_owner(self, server_id: str, user: str) -> str | None:
+        """Return the reseller that owns a Hestia user, or None when no reseller claimed it."""
+        return self._scalar(accounts.c.reseller_id, _match(accounts, server_id=server_id, hestia_user=user))
+
+    def release_account(self, server_id: str, user: str) -> None:
+        """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""
+        self._write(sa.delete(accounts).where(_match(accounts, server_id=server_id, hestia_user=user)))
+
+    # -- FTP name claims and listings (puq_hestia.ftp, puq_hestia.ownership) ------------------------------
+
+    def claim_name(
+        self, server_id: str, ftp_user: str, *, stale_after: timedelta = timedelta(minutes=5)
+    ) -> bool:
+        """Hold an FTP name while it is being created: True for exactly one of several racing callers.
+
+        A claim older than ``stale_after`` (its worker died before ``release_name``) is taken over.
+        """
+        ids = {"server_id": server_id, "ftp_user": ftp_user}
+        if self._insert_once(ftp_name_claims, **ids, claimed_at=self._now()):
+            return True
+        return self._take_over(ftp_name_claims, "claimed_at", _match(ftp_name_claims, **ids), stale_after)
+
+    def release_name(self, server_id: str, ftp_user: str) -> None:
+        """Let go of an FTP name claimed with ``claim_name``."""
+        where = _match(ftp_name_claims, server_id=server_id, ftp_user=ftp_user)
+        self._write(sa.delete(ftp_name_claims).where(where))
+
+    def save_listing(self, server_id: str, user: str, listing_json: str) -> None:
+        """Keep the latest listing of a customer, replacing the previous one (the newest write wins)."""
+        ids = {"server_id": server_id, "hestia_user": user}
+        values = {"listing_json": listing_json, "updated_at": self._now()}
+        overwrite = sa.update(listings).where(_match(listings, **ids)).values(**values)
+        # UPDATE, else INSERT, else (another worker inserted it in between) UPDATE: portable, no locks.
+        if self._write(overwrite) or self._insert_once(listings, **ids, **values):
+            return
+        self._write(overwrite)
+
+    def load_listing(self, server_id: str, user: str) -> str | None:
+        """Return the latest listing saved for a customer, or None."""
+        return self._scalar(listings.c.listing_json, _match(listings, server_id=server_id, hestia_user=user))
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """Return the injected clock's time in UTC (SQLite compares stored times as text, so one zone)."""
+        return _as_utc(self._clock())
+
+    def _write(self, statement: Executable) -> int:
+        """Run one statement in its own transaction and return how many rows it touched."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
+
+    def _insert_once(self, table: sa.Table, **row: Any) -> bool:
+        """Insert a row in its own transaction: True if it went in, False if its primary key was taken."""
+        try:
+            self._write(sa.insert(table).values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def _take_over(self, table: sa.Table, stamp: str, where: ColumnElement[bool], after: timedelta) -> bool:
+        """Atomically re-stamp the row if its ``stamp`` is older than ``after``; True for the one winner."""
+        now = self._now()
+        statement = sa.update(table).where(where, table.c[stamp] < now - after).values({stamp: now})
+        return self._write(statement) == 1
+
+    def _scalar(self, column: sa.Column[str], where: ColumnElement[bool]) -> str | None:
+        """Return one column of the row matching ``where``, or None."""
+        with self.engine.connect() as conn:
+            value: str | None = conn.execute(sa.select(column).where(where)).scalar_one_or_none()
+        return value
+
+
+def _match(table: sa.Table, **values: str) -> ColumnElement[bool]:
+    """Build ``column = value AND ...`` for the given columns of ``table``."""
+    return sa.and_(*(table.c[name] == value for name, value in values.items()))
+
+
+def _make_engine(url: str) -> sa.Engine:
+    """Create the engine; SQLite gets WAL, a busy timeout and cross-thread connections."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        # One shared connection, or each pooled connection would see its own empty database.
+        return sa.create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+    )
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    """Switch to WAL, where readers never block the writer (writers queue up through the busy timeout)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL keeps this crash-safe, with far fewer fsyncs
+    finally:
+        cursor.close()
+
+
+def _create_schema(engine: sa.Engine) -> None:
+    """Create missing tables; a second try absorbs the race of several workers starting together."""
+    try:
+        metadata.create_all(engine)
+    except (OperationalError, ProgrammingError, IntegrityError):
+        metadata.create_all(engine)

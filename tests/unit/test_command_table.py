@@ -1,0 +1,79 @@
+"""The command table: which commands exist, their argument order, secrets and kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from puq_hestia.commands import COMMANDS, MASK, get_spec, has_control_character, mask_text
+from puq_hestia.errors import HestiaUsageError
+
+ISSUE_COMMANDS = {
+    "v-list-web-domains", "v-list-web-domain", "v-add-web-domain-ftp", "v-change-web-domain-ftp-password",
+    "v-change-web-domain-ftp-path", "v-delete-web-domain-ftp", "v-suspend-web-domain",
+    "v-unsuspend-web-domain", "v-add-web-domain", "v-add-user", "v-delete-user", "v-suspend-user",
+    "v-unsuspend-user", "v-change-user-password", "v-change-user-package", "v-check-user-password",
+    "v-list-user", "v-list-users", "v-list-user-packages", "v-list-user-ips", "v-list-fs-directory",
+}  # fmt: skip
+
+
+def test_table_is_exactly_the_issue_list() -> None:
+    assert set(COMMANDS) == ISSUE_COMMANDS
+
+
+def test_read_only_commands() -> None:
+    read_only = {name for name, spec in COMMANDS.items() if spec.read_only}
+    assert read_only == {name for name in ISSUE_COMMANDS if name.startswith("v-list-")} | {
+        "v-check-user-password"
+    }
+
+
+def test_secret_arguments() -> None:
+    secrets = {name: set(spec.secret) for name, spec in COMMANDS.items() if spec.secret}
+    assert secrets == {
+        "v-add-web-domain-ftp": {"ftp_password"},
+        "v-change-web-domain-ftp-password": {"ftp_password"},
+        "v-add-user": {"password"},
+        "v-change-user-password": {"password"},
+        "v-check-user-password": {"password"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "usage"),
+    [
+        ("v-add-web-domain-ftp", "USER DOMAIN FTP_USER FTP_PASSWORD [FTP_PATH]"),
+        ("v-change-web-domain-ftp-path", "USER DOMAIN FTP_USER FTP_PATH"),
+        ("v-add-user", "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]"),
+        ("v-list-users", "[FORMAT]"),
+        ("v-list-fs-directory", "USER [DIRECTORY]"),
+    ],
+)
+def test_argument_order_follows_hestia(name: str, usage: str) -> None:
+    assert get_spec(name).usage == usage
+
+
+def test_masked_replaces_only_secret_positions() -> None:
+    spec = get_spec("v-add-web-domain-ftp")
+    assert spec.masked(["alice", "a.example", "deploy", "Pw-1"]) == ["alice", "a.example", "deploy", MASK]
+    assert spec.secret_values(["alice", "a.example", "deploy", "Pw-1", "p"]) == ["Pw-1"]
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(HestiaUsageError) as caught:
+        get_spec("v-delete-sys-firewall")
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("abc", False), ("a b", False), ("é", False), ("a\nb", True), ("\x9b", True)]
+)
+def test_has_control_character(value: str, expected: bool) -> None:
+    assert has_control_character(value) is expected
+
+
+def test_mask_text_masks_longest_first_and_trimmed_echoes() -> None:
+    text = "Error: bad secret abc123 and pass abc and trimmed Pad-Pw"
+    assert (
+        mask_text(text, ["abc", "abc123", " Pad-Pw ", ""])
+        == f"Error: bad secret {MASK} and pass {MASK} and trimmed {MASK}"
+    )
