@@ -1,0 +1,145 @@
+"""Seeds: JSON descriptions of a server, applied through the mock's own commands so state stays coherent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hestia_mock.state import PACKAGE_FILE_KEYS, AccessKey, ApiProfile, HestiaExit, Ip, Package
+
+if TYPE_CHECKING:
+    from hestia_mock.models import Backend
+
+SEED_DIR = Path(__file__).parent / "seeds"
+
+# The shipped `default` package (§6.9): everything unlimited, RATE_LIMIT 200, SHELL nologin, BACKUPS 1.
+_DEFAULT_PACKAGE = {key: "unlimited" for key in PACKAGE_FILE_KEYS} | {
+    "WEB_TEMPLATE": "default",
+    "BACKEND_TEMPLATE": "default",
+    "PROXY_TEMPLATE": "default",
+    "DNS_TEMPLATE": "default",
+    "RATE_LIMIT": "200",
+    "CPU_QUOTA": "unlimited",
+    "CPU_QUOTA_PERIOD": "100ms",
+    "MEMORY_LIMIT": "unlimited",
+    "SWAP_LIMIT": "unlimited",
+    "NS": "ns1.example.test,ns2.example.test",
+    "SHELL": "nologin",
+    "BACKUPS": "1",
+    "BACKUPS_INCREMENTAL": "no",
+}
+
+
+class SeedError(ValueError):
+    """A seed that cannot be applied (unknown name, bad JSON, or a command it runs fails)."""
+
+
+def seed_names() -> list[str]:
+    """The seeds shipped in hestia_mock/seeds/."""
+    return sorted(p.stem for p in SEED_DIR.glob("*.json"))
+
+
+def read_seed(seed: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """A seed object from a shipped name (`demo`), a JSON file path, or an already parsed mapping."""
+    if isinstance(seed, Mapping):
+        return dict(seed)
+    path = Path(seed)
+    if not path.suffix and path.name in seed_names():
+        path = SEED_DIR / f"{path.name}.json"
+    if not path.is_file():
+        raise SeedError(f"unknown seed {seed!s} (shipped: {', '.join(seed_names())})")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SeedError(f"seed {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SeedError(f"seed {path} must hold a JSON object")
+    return data
+
+
+def apply_seed(backend: Backend, seed: Mapping[str, Any]) -> None:
+    """Populate an empty backend from a seed object (see seeds/demo.json for the format)."""
+    moment = datetime.fromisoformat(f"{seed.get('date', '2026-01-15')}T{seed.get('time', '10:00:00')}")
+    saved_clock, backend.clock = backend.clock, lambda: moment
+    try:
+        _apply_config(backend, seed)
+        for name, spec in seed.get("users", {}).items():
+            _apply_user(backend, name, spec)
+        for name, spec in seed.get("users", {}).items():
+            if spec.get("suspended"):
+                _run(backend, "v_suspend_user", name)
+        for key in seed.get("access_keys", []):
+            backend.access_keys[key["access_key"]] = AccessKey(
+                key["access_key"],
+                key["secret_key"],
+                key["user"],
+                tuple(key.get("permissions", ())),
+                key.get("comment", ""),
+            )
+        backend.legacy_keys.update(seed.get("legacy_keys", []))
+    finally:
+        backend.clock = saved_clock
+
+
+def _apply_config(backend: Backend, seed: Mapping[str, Any]) -> None:
+    settings = seed.get("settings", {})
+    backend.settings.root_user = settings.get("ROOT_USER", "admin")
+    backend.settings.api = settings.get("API", "yes")
+    backend.settings.api_system = settings.get("API_SYSTEM", "1")
+    backend.settings.api_allowed_ip = settings.get("API_ALLOWED_IP", "")
+    backend.settings.web_system = settings.get("WEB_SYSTEM", "nginx")
+    for name, spec in seed.get("profiles", {}).items():
+        backend.profiles[name] = ApiProfile(name, spec["role"], tuple(spec["commands"]))
+    for name, overrides in seed.get("packages", {"default": {}}).items():
+        backend.packages[name] = Package(name, _DEFAULT_PACKAGE | {k: str(v) for k, v in overrides.items()})
+    time, date = backend.timestamp()
+    for package in backend.packages.values():
+        package.values |= {"TIME": package.values.get("TIME", time), "DATE": package.values.get("DATE", date)}
+    for address, spec in seed.get("ips", {}).items():
+        backend.ips[address] = Ip(
+            address,
+            spec.get("owner", backend.settings.root_user),
+            spec.get("status", "shared"),
+            spec.get("name", ""),
+            spec.get("nat", ""),
+        )
+
+
+def _apply_user(backend: Backend, name: str, spec: Mapping[str, Any]) -> None:
+    if name == backend.settings.root_user:
+        package = backend.packages[spec.get("package", "default")]
+        backend.create_user(name, spec["password"], spec["email"], package, spec.get("name", ""), role="admin")
+    else:
+        args = [name, spec["password"], spec["email"], spec.get("package", "default")]
+        _run(backend, "v_add_user", *args, *([spec["name"]] if spec.get("name") else []))
+    user = backend.users[name]
+    if spec.get("rkey"):
+        user.conf["RKEY"] = spec["rkey"]
+    for domain_name, domain in spec.get("domains", {}).items():
+        _apply_domain(backend, name, domain_name, domain)
+
+
+def _apply_domain(backend: Backend, user: str, name: str, spec: Mapping[str, Any]) -> None:
+    _run(backend, "v_add_web_domain", user, name, spec.get("ip", ""), "", spec.get("aliases", ""))
+    base = f"/home/{user}/web/{name}"
+    for folder in spec.get("folders", []):
+        backend.fs.mkdir(f"{base}/{folder}")
+    for path, text in spec.get("files", {}).items():
+        backend.fs.write(f"{base}/{path}", text)
+    for account in spec.get("ftp", []):
+        extra = [account["path"]] if "path" in account else []
+        _run(backend, "v_add_web_domain_ftp", user, name, account["suffix"], account["password"], *extra)
+    backend.users[user].domains[name].conf.update({k: str(v) for k, v in spec.get("conf", {}).items()})
+    if spec.get("suspended"):
+        _run(backend, "v_suspend_web_domain", user, name)
+
+
+def _run(backend: Backend, method: str, *args: str) -> None:
+    try:
+        getattr(backend, method)(*args)
+    except HestiaExit as exc:
+        # only the first argument (a user name): later ones may be passwords
+        raise SeedError(f"seed step {method}({args[0]!r}, ...) failed: {exc.message}") from exc
