@@ -1,1 +1,55 @@
-"""panel."""
+"""The client panel: a Flask app factory in the flaskr style (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from panel import auth, ftp, hooks, sso
+from panel.errors import register_error_handlers
+from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
+from panel.security import install_security_headers, session_config
+from puq_hestia.settings import Settings
+
+# templates/ is installed as the package panel.templates (setup.py), in editable and regular installs alike.
+TEMPLATE_FOLDER = str(files("panel.templates"))
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the panel; settings from test_config["PUQ_SETTINGS"] or Settings.load() (PUQ_HESTIA_CONFIG)."""
+    test_config = dict(test_config or {})
+    settings: Settings = test_config.pop("PUQ_SETTINGS", None) or Settings.load()
+    settings.check_production_ready()
+    app = Flask(__name__, template_folder=TEMPLATE_FOLDER, instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        **session_config(settings),
+    )
+    app.config.update(test_config)
+    if settings.trusted_proxies:
+        # Behind N proxies, take the client address from X-Forwarded-For, so per-address limits work.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    app.extensions[EXTENSION_KEY] = build_services(settings)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    install_security_headers(app, hsts=not settings.demo)
+    register_error_handlers(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(ftp.bp)
+    app.register_blueprint(sso.bp)
+    app.register_blueprint(hooks.bp)
+    csrf.exempt(hooks.bp)  # billing systems prove origin with the HMAC signature, not a CSRF token
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness for load balancers: the process answers (Hestia is not called)."""
+        return {"status": "ok"}
+
+    return app

@@ -20,6 +20,7 @@ from puq_hestia.errors import (
     NotFoundError,
     SuspendedError,
 )
+from puq_hestia.errors import InvalidInputError as HestiaInvalidInputError
 from puq_hestia.ftp_models import (
     Created,
     DomainSuspendedError,
@@ -184,7 +185,12 @@ class FtpService:
 
     def _folder_exists(self, user: str, domain: str, folder: str) -> bool:
         """v-list-fs-directory USER ABSOLUTE_PATH: the folder exists and is a directory."""
-        entries = self.client.list_directory(user, paths.absolute_ftp_path(user, domain, folder))
+        try:
+            entries = self.client.list_directory(user, paths.absolute_ftp_path(user, domain, folder))
+        except HestiaInvalidInputError:
+            # Two or more missing levels: readlink -f prints nothing and Hestia answers exit 2 "invalid path"
+            # (HESTIA_API.md §7). The path already passed our strict containment rule, so it is simply missing.
+            return False
         return entries is not None and bool(entries) and entries[0].is_dir
 
     def _mutate(self, user: str, domain: str, call: Callable[[], None]) -> None:

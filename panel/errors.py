@@ -1,0 +1,78 @@
+"""Every error the panel shows, mapped in one place; a customer never sees a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from puq_hestia.errors import HestiaError
+from puq_hestia.ftp import FtpRuleError, NotOwnedError
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = "The control panel is unreachable or failing right now. Nothing was changed."
+
+# status -> (title, message); anything not listed gets the generic text of its status code.
+PAGES: dict[int, tuple[str, str]] = {
+    400: ("Request not accepted", "The request was incomplete or malformed. Nothing was changed."),
+    403: ("Not allowed", "You may not do this."),
+    404: ("Not found", "There is no such page, web domain or FTP user in your account."),
+    405: ("Not allowed", "This address does not accept that kind of request. Nothing was changed."),
+    409: ("Not possible right now", "Nothing was changed."),
+    410: ("Link no longer valid", "This link has expired or was already used."),
+    429: ("Too many attempts", "Please wait a minute before trying again."),
+    500: ("Something went wrong", "An unexpected error happened on our side. Nothing was changed."),
+    503: ("Control panel unavailable", UNREACHABLE),
+}
+CSRF_MESSAGE = ("This form has expired or did not come from this panel. Reload the page and try again. "
+                "Nothing was changed.")
+
+
+def wants_fragment() -> bool:
+    """True when the panel's JavaScript asked for a popup body instead of a full page."""
+    return request.headers.get("X-Fragment") == "1"
+
+
+def error_page(status: int, message: str | None = None) -> ResponseReturnValue:
+    """Render the error page (or, for the popup script, just its message) with STATUS."""
+    title, default = PAGES.get(status, ("Error", "The request could not be completed."))
+    template = "errors/_message.html" if wants_fragment() else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message or default), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers: HTTP errors, CSRF, FTP rules, Hestia failures and anything unexpected."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        return error_page(error.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        log.info("refused a request without a valid CSRF token: %s %s", request.method, request.path)
+        return error_page(400, CSRF_MESSAGE)
+
+    @app.errorhandler(NotOwnedError)
+    def _not_owned(error: NotOwnedError) -> ResponseReturnValue:
+        return error_page(404)
+
+    @app.errorhandler(FtpRuleError)
+    def _rule_error(error: FtpRuleError) -> ResponseReturnValue:
+        # Views show rule errors next to their field; this catches the ones raised outside a form.
+        return error_page(409, f"{error.message} Nothing was changed.")
+
+    @app.errorhandler(HestiaError)
+    def _hestia_error(error: HestiaError) -> ResponseReturnValue:
+        # The class name is enough to diagnose; messages are masked by the client but stay out of the page.
+        log.warning("Hestia call failed on %s %s: %s", request.method, request.path, type(error).__name__)
+        return error_page(503)
+
+    @app.errorhandler(InternalServerError)
+    def _internal_error(error: InternalServerError) -> ResponseReturnValue:
+        log.error("unexpected error on %s %s", request.method, request.path,
+                  exc_info=error.original_exception)
+        return error_page(500)

@@ -1,0 +1,61 @@
+"""The panel's long-lived objects: Flask extensions, the store, and a client and service per server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from puq_hestia.client import HestiaClient
+from puq_hestia.ftp import FtpService
+from puq_hestia.settings import ServerSettings, Settings
+from puq_hestia.store import Store
+
+# Module-level extension objects bound to each app in create_app (the Flask extension pattern).
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+EXTENSION_KEY = "puq"
+
+
+@dataclass(frozen=True)
+class ServerServices:
+    """Everything the panel uses to act on one Hestia server."""
+
+    settings: ServerSettings
+    client: HestiaClient
+    ftp: FtpService
+
+
+@dataclass(frozen=True)
+class PanelServices:
+    """The settings, the store and the per-server services, built once per app."""
+
+    settings: Settings
+    store: Store
+    servers: Mapping[str, ServerServices]
+
+    def server(self, server_id: str) -> ServerServices | None:
+        """The services of a configured server, or None for an unknown id (for example a stale session)."""
+        return self.servers.get(server_id)
+
+
+def build_services(settings: Settings) -> PanelServices:
+    """Create the store and one HestiaClient + FtpService per configured server (one connection pool each)."""
+    store = Store(settings.database_url)
+    servers = {}
+    for server_id, server in settings.servers.items():
+        client = HestiaClient(server.config)
+        ftp = FtpService(client, store=store, server_id=server_id)
+        servers[server_id] = ServerServices(server, client, ftp)
+    return PanelServices(settings, store, servers)
+
+
+def services() -> PanelServices:
+    """The current app's services."""
+    found: PanelServices = current_app.extensions[EXTENSION_KEY]
+    return found

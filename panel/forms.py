@@ -1,0 +1,84 @@
+"""The panel's forms.
+
+Only shape checks live here; the product's rules (names, passwords, folders) are checked once, in puq_hestia
+(credentials.py and paths.py, through FtpService), and come back as errors shown next to their field.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+BACK_CHOICES = ("ftp", "domain")
+
+
+class PanelForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
+    """Base of the panel's forms (CSRF-protected through flask-wtf)."""
+
+
+class LoginForm(PanelForm):
+    """Hestia username and password; a server choice only when several servers are configured."""
+
+    server = SelectField("Server", validate_choice=True)
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                      "spellcheck": "false"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Sign in")
+
+
+class BackForm(PanelForm):
+    """A CSRF-protected bare button that remembers which section to return to (logout, delete)."""
+
+    back = HiddenField(default="ftp", validators=[Optional(), AnyOf(BACK_CHOICES)])
+
+
+class SimpleAddForm(BackForm):
+    """Simple section: choose a domain; the username suffix and the password are generated."""
+
+    # Choices are the customer's addable domains; ownership is checked against the service, not the choices,
+    # so a tampered value is a 404 without a Hestia call rather than a form error.
+    domain = SelectField("Web domain", validators=[DataRequired()], validate_choice=False)
+    submit = SubmitField("Create FTP user")
+
+
+class AdvancedAddForm(BackForm):
+    """Advanced section: username suffix, password (empty = generated) and an optional folder."""
+
+    suffix = StringField("Username", validators=[DataRequired(), Length(max=30)],
+                         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    password = PasswordField("Password", validators=[Optional(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    path = StringField("Folder", validators=[Optional(), Length(max=200)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "public_html"})
+    submit = SubmitField("Create FTP user")
+
+
+class PasswordForm(BackForm):
+    """Change an FTP user's password; empty means generate a strong one."""
+
+    password = PasswordField("New password", validators=[Optional(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Change password")
+
+
+class PathForm(BackForm):
+    """Change an FTP user's folder; empty means the domain root."""
+
+    path = StringField("Folder", validators=[Optional(), Length(max=200)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    submit = SubmitField("Change folder")
+
+
+class DeleteForm(BackForm):
+    """Confirm the deletion of an FTP user."""
+
+    submit = SubmitField("Delete FTP user")
+
+
+class LogoutForm(PanelForm):
+    """The sign-out button (a POST with a CSRF token, never a GET link)."""
+
+    submit = SubmitField("Sign out")

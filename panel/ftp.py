@@ -1,0 +1,271 @@
+"""Blueprint `ftp`: the simple section, the advanced section, their popups and the POST-only actions.
+
+Every route takes the Hestia user from the session (g.user) and checks the domain and FTP account named in the
+URL or form with FtpService.owns() first, which answers from the stored listing: somebody else's domain or
+account is a 404 with no Hestia call (SECURITY.md 5). Popups are fragments of the same routes, which render
+full pages without JavaScript. A password is shown once, in the response to the POST that made it, marked
+no-store (SECURITY.md 13).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from panel.activity import describe
+from panel.auth import login_required
+from panel.errors import wants_fragment
+from panel.extensions import services
+from panel.forms import (
+    BACK_CHOICES,
+    AdvancedAddForm,
+    DeleteForm,
+    PanelForm,
+    PasswordForm,
+    PathForm,
+    SimpleAddForm,
+)
+from panel.security import no_store
+from panel.sharing import connection_details, filezilla_filename, filezilla_site
+from puq_hestia.ftp import FtpCard, FtpRuleError, FtpService, NotOwnedError
+from puq_hestia.store import AuditEvent
+
+bp = Blueprint("ftp", __name__)
+
+FILTER_THRESHOLD = 6  # more cards than this get a filter box
+INVALID = 422
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+def _service() -> FtpService:
+    service: FtpService = g.server.ftp
+    return service
+
+
+def _require(domain: str, username: str | None = None) -> None:
+    """404 unless the domain (and FTP user) are the signed-in customer's, decided without a Hestia call."""
+    if not _service().owns(g.user, domain, username):
+        abort(404)
+
+
+def _events(domain: str | None = None) -> list[AuditEvent]:
+    """The customer's recent activity from the store (not Hestia), optionally for one domain."""
+    events = services().store.recent_events(g.server.settings.id, g.user, limit=20)
+    return [e for e in events if domain is None or e.domain == domain]
+
+
+def _back() -> str:
+    """Which section a popup returns to: the query parameter when valid, else the simple section."""
+    value = request.args.get("back", "ftp")
+    return value if value in BACK_CHOICES else "ftp"
+
+
+def _back_url(back: str | None, domain: str) -> str:
+    return url_for("ftp.domain", domain=domain) if back == "domain" else url_for("ftp.index")
+
+
+def _show_rule_error(form: PanelForm, error: FtpRuleError) -> None:
+    """Put a rule error next to its field, or above the form when it belongs to no field."""
+    if isinstance(error, NotOwnedError):
+        abort(404)
+    field = form[error.field] if error.field and error.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _render_form(template: str, *, invalid: bool, **context: object) -> ResponseReturnValue:
+    """A popup body for the script (X-Fragment: 1), or the same form as a full page; 422 when invalid."""
+    if wants_fragment():
+        html = render_template(template, fragment=True, **context)
+    else:
+        html = render_template("ftp/form_page.html", fragment_template=template, fragment=False, **context)
+    response = make_response(html, INVALID if invalid else 200)
+    response.vary.add("X-Fragment")
+    return response
+
+
+def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
+                back: str) -> ResponseReturnValue:
+    """The one response that shows a new password: rendered from the POST, never redirected, never cached."""
+    html = render_template("ftp/result.html", card=card, password=password, created=created,
+                           generated=generated, back_url=_back_url(back, card.domain))
+    return no_store(make_response(html, 201 if created else 200))
+
+
+@bp.app_context_processor
+def _sharing_context() -> dict[str, object]:
+    """Templates build connection details and the file-manager link from the session's server."""
+    server = g.server.settings if g.get("server") else None
+    return {"server": server, "connection": lambda card: connection_details(server, card) if server else None,
+            "filter_threshold": FILTER_THRESHOLD}
+
+
+@bp.app_template_filter("event_text")
+def _event_text(event: AuditEvent) -> str:
+    return describe(event)
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """The panel's front door is the simple section."""
+    return redirect(url_for("ftp.index"))
+
+
+@bp.get("/ftp")
+@login_required
+def index() -> ResponseReturnValue:
+    """Simple section: every FTP user over all web domains, from one Hestia call."""
+    overview = _service().overview(g.user)
+    return render_template("ftp/index.html", overview=overview, cards=overview.cards, events=_events())
+
+
+@bp.get("/ftp/<domain>")
+@login_required
+def domain(domain: str) -> ResponseReturnValue:
+    """Advanced section of one web domain: its FTP users with their folders."""
+    _require(domain)
+    overview = _service().overview(g.user)
+    summary = overview.domain(domain)
+    if summary is None:  # gone at Hestia since the stored listing
+        abort(404)
+    return render_template("ftp/domain.html", overview=overview, domain=summary,
+                           cards=overview.cards_for(domain), events=_events(domain))
+
+
+@bp.get("/ftp/<domain>/<username>/filezilla.xml")
+@login_required
+def filezilla(domain: str, username: str) -> ResponseReturnValue:
+    """A FileZilla site file for one FTP user (no password in it, no Hestia call)."""
+    _require(domain, username)
+    response = make_response(filezilla_site(g.server.settings, domain, username))
+    response.mimetype = "application/xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filezilla_filename(domain, username)}"'
+    return response
+
+
+# -- add -----------------------------------------------------------------------------------------------------
+@bp.route("/ftp/add", methods=["GET", "POST"])
+@login_required
+def add() -> ResponseReturnValue:
+    """Simple add: choose a domain; the username suffix and the password are generated."""
+    form = SimpleAddForm()
+    if form.validate_on_submit():
+        _require(form.domain.data)
+        try:
+            created = _service().create(g.user, form.domain.data)
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
+        else:
+            return _shown_once(created.card, created.password, created=True, generated=True,
+                               back=form.back.data)
+    elif request.method == "GET":
+        form.domain.data, form.back.data = request.args.get("domain"), _back()
+    overview = _service().overview(g.user)
+    form.domain.choices = [(d.name, d.name) for d in overview.addable_domains]
+    return _render_form("ftp/_modal_add.html", invalid=bool(form.errors), form=form, overview=overview,
+                        cancel_url=url_for("ftp.index"))
+
+
+@bp.route("/ftp/<domain>/add", methods=["GET", "POST"])
+@login_required
+def add_advanced(domain: str) -> ResponseReturnValue:
+    """Advanced add: username suffix, password (empty = generated) and an optional folder."""
+    _require(domain)
+    form = AdvancedAddForm()
+    if form.validate_on_submit():
+        try:
+            created = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
+                                        password=form.password.data or None, path=form.path.data or "")
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
+        else:
+            return _shown_once(created.card, created.password, created=True, generated=created.generated,
+                               back=form.back.data)
+    elif request.method == "GET":
+        form.back.data = _back()
+    return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
+                        prefix=f"{g.user}_", cancel_url=_back_url(form.back.data, domain))
+
+
+# -- edit ----------------------------------------------------------------------------------------------------
+def _render_edit(domain: str, username: str,
+                 posted: PasswordForm | PathForm | None = None) -> ResponseReturnValue:
+    """The edit popup: a password form and a folder form for one FTP user (one Hestia call for its folder)."""
+    card = _service().overview(g.user).card(domain, username)
+    if card is None:
+        abort(404)
+    back = posted.back.data if posted is not None else _back()
+    password_form = posted if isinstance(posted, PasswordForm) else PasswordForm(formdata=None, back=back)
+    path_form = posted if isinstance(posted, PathForm) else PathForm(formdata=None, back=back, path=card.path)
+    return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
+                        password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain))
+
+
+@bp.get("/ftp/<domain>/<username>/edit")
+@login_required
+def edit(domain: str, username: str) -> ResponseReturnValue:
+    """The edit popup (or page) of one FTP user."""
+    _require(domain, username)
+    return _render_edit(domain, username)
+
+
+@bp.post("/ftp/<domain>/<username>/password")
+@login_required
+def change_password(domain: str, username: str) -> ResponseReturnValue:
+    """Set a new password (typed, or generated when empty) and show it once."""
+    _require(domain, username)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            changed = _service().change_password(g.user, domain, username, form.password.data or None)
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
+        else:
+            return _shown_once(changed.card, changed.password, created=False, generated=changed.generated,
+                               back=form.back.data)
+    return _render_edit(domain, username, form)
+
+
+@bp.post("/ftp/<domain>/<username>/path")
+@login_required
+def change_path(domain: str, username: str) -> ResponseReturnValue:
+    """Change the folder; a folder that does not exist resets it to the domain root, and says so."""
+    _require(domain, username)
+    form = PathForm()
+    if form.validate_on_submit():
+        try:
+            changed = _service().change_path(g.user, domain, username, form.path.data or "")
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
+        else:
+            if changed.reset_to_root:
+                flash(f"The folder /{(form.path.data or '').strip('/')} does not exist, so the folder of "
+                      f"{username} was reset to the domain root (/).", "warning")
+            else:
+                flash(f"The folder of {username} is now {changed.card.display_path}.", "success")
+            return redirect(_back_url(form.back.data, domain))
+    return _render_edit(domain, username, form)
+
+
+# -- delete --------------------------------------------------------------------------------------------------
+@bp.route("/ftp/<domain>/<username>/delete", methods=["GET", "POST"])
+@login_required
+def delete(domain: str, username: str) -> ResponseReturnValue:
+    """GET: the confirmation popup; POST: delete the FTP user (allowed on a suspended domain, like Hestia)."""
+    _require(domain, username)
+    form = DeleteForm()
+    if form.validate_on_submit():
+        try:
+            _service().delete(g.user, domain, username)
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
+        else:
+            flash(f"The FTP user {username} was deleted.", "success")
+            return redirect(_back_url(form.back.data, domain))
+    elif request.method == "GET":
+        form.back.data = _back()
+    return _render_form("ftp/_modal_delete.html", invalid=bool(form.errors), form=form, domain=domain,
+                        username=username, cancel_url=_back_url(form.back.data, domain))

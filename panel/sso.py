@@ -1,0 +1,62 @@
+"""Blueprint `sso`: `GET /sso/<token>` turns a one-time login link from billing into a panel session.
+
+The token (made by the `single_sign_on` hook or `puq-hestia sso-link`) is checked, spent in the store, and the
+account is looked up once so a link for a terminated account leads nowhere. Then the session is started afresh
+for exactly that server and user, and the browser is sent to `/ftp`, a clean URL with no token left in the
+address bar or in a Referer (DESIGN.md §3, SECURITY.md 18). A bad link clears any session and shows a 403 or
+410 page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, redirect, session, url_for
+from flask.typing import ResponseReturnValue
+
+from panel.auth import start_session
+from panel.errors import error_page
+from panel.extensions import services
+from puq_hestia.errors import NotFoundError
+from puq_hestia.sso import SsoError, SsoInvalidError, SsoSigner
+
+bp = Blueprint("sso", __name__)
+log = logging.getLogger(__name__)
+
+GONE = "This account no longer exists. Ask your provider for help."
+
+
+def signer() -> SsoSigner:
+    """The signer for this panel: its secret key and public URL."""
+    settings = services().settings
+    return SsoSigner(settings.secret_key, settings.public_url)
+
+
+@bp.get("/sso/<token>")
+def login(token: str) -> ResponseReturnValue:
+    """Redeem a one-time login link and start a session for its user."""
+    panel = services()
+    try:
+        grant = signer().redeem(token, panel.store)
+    except SsoError as error:
+        return _refuse(403 if isinstance(error, SsoInvalidError) else 410, str(error))
+    server = panel.server(grant.server_id)
+    if server is None:
+        return _refuse(403, "This login link is for a server this panel does not know.")
+    try:
+        server.client.users.get(grant.user)
+    except NotFoundError:
+        return _refuse(410, GONE)
+    start_session(grant.server_id, grant.user)
+    panel.store.record_event(grant.server_id, grant.user, "login", outcome="success", detail="single sign-on")
+    log.info("single sign-on of %r on server %r", grant.user, grant.server_id)
+    response = redirect(url_for("ftp.index"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refuse(status: int, message: str) -> ResponseReturnValue:
+    """No session survives a bad link, so nobody keeps acting as someone else after following it."""
+    session.clear()
+    log.info("refused a single sign-on link (%s)", status)
+    return error_page(status, message)

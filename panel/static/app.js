@@ -1,0 +1,217 @@
+/* The panel's only script: popups, copy buttons and the card filter. Plain JavaScript, no build step.
+ *
+ * Everything works without it: popup links open full pages, forms post normally. With it:
+ * - a link marked data-dialog opens the <dialog id="modal"> filled with the fragment the same URL returns when
+ *   asked with the header "X-Fragment: 1"; forms inside still post as full pages (CSRF token included);
+ * - focus moves into the dialog, Escape closes it (native <dialog> behaviour) and focus returns to the opener;
+ * - buttons marked data-copy-target copy the text of the element with that id;
+ * - a search box marked data-filter-target hides the cards that do not match.
+ * URLs always come from the server (href attributes built with url_for), never from strings in this file.
+ */
+(function () {
+  "use strict";
+
+  var opener = null;
+
+  function dialogElement() {
+    return document.getElementById("modal");
+  }
+
+  function firstFocusable(root) {
+    return root.querySelector(
+      "[autofocus], [aria-invalid='true'], input:not([type='hidden']):not([disabled]), select, textarea, " +
+      "button:not([disabled]), a[href]"
+    );
+  }
+
+  function enhance(root) {
+    root.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      button.hidden = false;
+    });
+    root.querySelectorAll("[data-filter]").forEach(function (box) {
+      box.hidden = false;
+    });
+  }
+
+  function closeDialog() {
+    var dialog = dialogElement();
+    if (dialog && dialog.open) {
+      dialog.close();
+    }
+  }
+
+  function showFragment(html) {
+    var dialog = dialogElement();
+    var body = document.getElementById("modal-body");
+    // The fragment is HTML rendered by this panel (same origin, every value escaped by Jinja).
+    body.innerHTML = html;
+    enhance(body);
+    var title = body.querySelector(".modal-title");
+    if (title) {
+      if (!title.id) {
+        title.id = "dialog-title";
+      }
+      dialog.setAttribute("aria-labelledby", title.id);
+    }
+    if (!dialog.open) {
+      dialog.showModal();
+    }
+    var target = firstFocusable(body);
+    if (target) {
+      target.focus();
+    }
+  }
+
+  function openDialog(link) {
+    var dialog = dialogElement();
+    if (!dialog || typeof dialog.showModal !== "function") {
+      window.location.assign(link.href);
+      return;
+    }
+    opener = link;
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href, { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (response) {
+        // A redirect (for example to the login page after the session ended) means: show the real page.
+        if (response.redirected || !response.headers.get("Content-Type") ||
+            response.headers.get("Content-Type").indexOf("text/html") !== 0) {
+          window.location.assign(link.href);
+          return null;
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (html !== null) {
+          showFragment(html);
+        }
+      })
+      .catch(function () {
+        window.location.assign(link.href);
+      })
+      .finally(function () {
+        link.removeAttribute("aria-busy");
+      });
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // Fallback for plain-HTTP demos, where the async clipboard API is unavailable.
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "copy-buffer";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      document.body.removeChild(area);
+      if (ok) {
+        resolve();
+      } else {
+        reject(new Error("copy failed"));
+      }
+    });
+  }
+
+  function copyFrom(button) {
+    var source = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!source) {
+      return;
+    }
+    var label = button.textContent;
+    copyText(source.textContent.trim()).then(
+      function () { button.textContent = "Copied"; button.classList.add("is-done"); },
+      function () { button.textContent = "Select and copy"; selectText(source); }
+    );
+    window.setTimeout(function () {
+      button.textContent = label;
+      button.classList.remove("is-done");
+    }, 2000);
+  }
+
+  function selectText(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function filterCards(input) {
+    var container = document.getElementById(input.getAttribute("data-filter-target"));
+    if (!container) {
+      return;
+    }
+    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    container.querySelectorAll("[data-filter-text]").forEach(function (card) {
+      var text = card.getAttribute("data-filter-text").toLowerCase();
+      var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+      card.hidden = !match;
+      if (match) {
+        shown += 1;
+      }
+    });
+    var none = document.getElementById(container.id + "-no-match");
+    if (none) {
+      none.hidden = shown !== 0;
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) {
+      return;
+    }
+    var link = target.closest("a[data-dialog]");
+    if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+      event.preventDefault();
+      openDialog(link);
+      return;
+    }
+    var closer = target.closest("[data-close]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closeDialog();
+      return;
+    }
+    var copy = target.closest("[data-copy-target]");
+    if (copy) {
+      copyFrom(copy);
+      return;
+    }
+    // A click on the backdrop (the dialog element itself, outside its body) closes the popup.
+    if (target === dialogElement()) {
+      closeDialog();
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-filter-target")) {
+      filterCards(target);
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    var dialog = dialogElement();
+    if (dialog) {
+      dialog.addEventListener("close", function () {
+        document.getElementById("modal-body").replaceChildren();
+        dialog.removeAttribute("aria-labelledby");
+        if (opener && document.contains(opener)) {
+          opener.focus();
+        }
+        opener = null;
+      });
+    }
+  });
+})();
