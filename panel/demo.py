@@ -13,9 +13,9 @@ from pathlib import Path
 import requests
 
 DEMO_LOGINS = (
-    ("alice", "Alice-demo-2026", "three web domains, one suspended; FTP users with folders"),
+    ("alice", "Alice-demo-2026", "six web domains, one suspended; FTP users with folders"),
     ("bob", "Bob-demo-2026", "one web domain with one FTP user"),
-    ("carol", "Carol-demo-2026", "a suspended customer: no form login; use `puq-hestia sso-link carol`"),
+    ("carol", "Carol-demo-2026", "suspended: no form login; see the single-sign-on line below"),
 )
 
 DEMO_CONFIG = """\
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nPanel: http://{args.host}:{args.port}/login   (config: {config})")
         for user, password, what in DEMO_LOGINS:
             print(f"  {user:6} / {password:16} {what}")
+        print(f"Single sign-on (e.g. carol): PUQ_HESTIA_CONFIG={config} .venv/bin/puq-hestia sso-link carol")
         print("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret\n", flush=True)
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
