@@ -22,7 +22,7 @@ CURL = shutil.which("curl")
 
 def login(hestia: MockHestia, user: str, password: str, tls: bool = False) -> ftplib.FTP:
     # Plain FTP is what the mock must also serve (clients upgrade with AUTH TLS); loopback only.
-    client = ftplib.FTP_TLS(timeout=5) if tls else ftplib.FTP(timeout=5)  # noqa: S321
+    client = ftplib.FTP_TLS(timeout=5) if tls else ftplib.FTP(timeout=5)
     client.connect("127.0.0.1", hestia.ftp_port)
     if isinstance(client, ftplib.FTP_TLS):
         client.auth()

@@ -37,7 +37,7 @@ def hook(bridge: LiveBridge, action: str, params: dict[str, Any]) -> dict[str, A
 
 def ftp_login_works(bridge: LiveBridge, login: str, password: str) -> bool:
     """Log in to the mock's real FTP server; False when the login is refused."""
-    ftp = ftplib.FTP()  # noqa: S321 (the mock's own loopback server, plain FTP on purpose)
+    ftp = ftplib.FTP()
     ftp.connect("127.0.0.1", bridge.hestia.ftp_port, timeout=5)
     try:
         ftp.login(login, password)
