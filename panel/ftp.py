@@ -126,8 +126,11 @@ def index() -> ResponseReturnValue:
 @login_required
 def domain(domain: str) -> ResponseReturnValue:
     """Advanced section of one web domain: its FTP users with their folders."""
-    _require(domain)
-    overview = _service().overview(g.user)
+    service = _service()
+    known = service.known(g.user)
+    if known is not None and not known.has(domain):
+        abort(404)  # not this customer's domain: answered from the stored listing, no Hestia call
+    overview = service.overview(g.user)  # also the ownership check when nothing is stored yet
     summary = overview.domain(domain)
     if summary is None:  # gone at Hestia since the stored listing
         abort(404)

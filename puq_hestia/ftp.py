@@ -77,8 +77,12 @@ class FtpService:
 
     def owns(self, user: str, domain: str, username: str | None = None) -> bool:
         """True when DOMAIN (and USERNAME) belong to USER, answered from the last listing without a call."""
-        known = self._index.lookup(user) or self._index.remember(user, self._listing(user))
+        known = self._index.lookup(user) or self.overview(user)
         return known.has(domain, username)
+
+    def known(self, user: str) -> Overview | None:
+        """The last listing of USER kept in the store (no Hestia call), or None when there is none yet."""
+        return self._index.lookup(user)
 
     # -- changes ---------------------------------------------------------------------------------------------
     def create(self, user: str, domain: str, *, suffix: str | None = None, password: str | None = None,
@@ -141,13 +145,9 @@ class FtpService:
         self._audit(user, "ftp.delete", domain, username, outcome)
 
     # -- helpers ---------------------------------------------------------------------------------------------
-    def _listing(self, user: str) -> Overview:
-        """A fresh listing for the ownership index when the store has none."""
-        return build_overview(user, self.client.web_domains(user), False)
-
     def _require_owned(self, user: str, domain: str, username: str | None = None) -> Overview:
         """The known listing, or NotOwnedError (-> 404) without any Hestia call."""
-        known = self._index.lookup(user) or self._index.remember(user, self._listing(user))
+        known = self._index.lookup(user) or self.overview(user)
         if not known.has(domain, username):
             raise NotOwnedError("No such web domain or FTP user in your account.")
         return known
@@ -207,7 +207,7 @@ class FtpService:
             raise _suspension_error(user, domain, e) from e
         except NotFoundError as e:
             # The stored listing was stale: the domain or account is gone at Hestia.
-            self._index.remember(user, self._listing(user))
+            self.overview(user)
             raise NotOwnedError("That web domain or FTP user no longer exists.") from e
 
     def _create_once_or_reconcile(self, user: str, domain: str, suffix: str, username: str, password: str,
@@ -224,7 +224,7 @@ class FtpService:
             if not e.outcome_unknown:
                 raise
             log.warning("create of an FTP user has an unknown outcome (%s); reconciling", type(e).__name__)
-        listing = self._index.remember(user, self._listing(user))
+        listing = self.overview(user)
         if listing.has(domain, username):
             # Hestia applied it: make the password (and folder) the ones we are about to show.
             self.client.ftp.change_password(user, domain, username, password)
