@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import subprocess
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 import requests
+
+log = logging.getLogger("puq_hestia.demo")
 
 DEMO_LOGINS = (
     ("alice", "Alice-demo-2026", "six web domains, one suspended; FTP users with folders"),
@@ -89,11 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         from panel import create_app  # imported late so the config path is in place
 
         app = create_app()
-        print(f"\nPanel: http://{args.host}:{args.port}/login   (config: {config})")
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        log.info("\nPanel: http://%s:%s/login   (config: %s)", args.host, args.port, config)
         for user, password, what in DEMO_LOGINS:
-            print(f"  {user:6} / {password:16} {what}")
-        print(f"Single sign-on (e.g. carol): PUQ_HESTIA_CONFIG={config} .venv/bin/puq-hestia sso-link carol")
-        print("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret\n", flush=True)
+            log.info("  %-6s / %-16s %s", user, password, what)
+        log.info("Single sign-on (e.g. carol): PUQ_HESTIA_CONFIG=%s .venv/bin/puq-hestia sso-link carol", config)
+        log.info("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret\n")
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass

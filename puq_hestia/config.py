@@ -23,7 +23,7 @@ class ServerConfig:
 
     Authenticate with an access key (``access_key`` + ``secret_key``, or ``hash="ACCESS_KEY:SECRET_KEY"`` as
     billing modules write it) or, deprecated, with the admin's ``user`` + ``password`` (HESTIA_API.md §2).
-    ``verify=False`` turns TLS verification off; ``ca_file`` pins a CA bundle (Hestia's default certificate is
+    Setting ``verify`` false turns TLS verification off; ``ca_file`` pins a CA bundle (Hestia's default certificate is
     self-signed, §1). One call takes at most ``max_attempts * (connect_timeout + read_timeout)`` plus
     ``retry_budget`` seconds of waiting between attempts.
     """
