@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium curl php-cli php-curl
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit bench system-deps clean
+.PHONY: demo test lint unit bench screenshots system-deps clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -40,3 +40,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Rewrite the README's screenshots from the browser journeys.
+screenshots: $(STAMP) system-deps
+	PUQ_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/e2e -q
