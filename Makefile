@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium curl php-cli php-curl
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit bench screenshots system-deps clean
+.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,3 +44,24 @@ clean:
 # Rewrite the README's screenshots from the browser journeys.
 screenshots: $(STAMP) system-deps
 	PUQ_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/e2e -q
+
+# The store tests against a throw-away PostgreSQL cluster (Debian's package), beside the SQLite run `make test`
+# always does. Needs root (apt-get, the postgres system user); the cluster lives in $(PG_DIR) and is removed.
+PG_PORT ?= 54329
+PG_DIR ?= /tmp/puq-hestia-pg
+# Found when the recipe runs (after apt-get), not when make reads this file.
+PG_BIN = $$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PG_URL = postgresql+psycopg://puq:puq@127.0.0.1:$(PG_PORT)/puq_test
+
+test-postgres: $(STAMP)
+	@dpkg -s postgresql >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+	$(BIN)/python -m pip install --quiet 'psycopg[binary]>=3.1'
+	rm -rf $(PG_DIR) && mkdir -p $(PG_DIR) && chown postgres: $(PG_DIR)
+	su postgres -c '$(PG_BIN)/initdb -D $(PG_DIR)/data -A trust -U postgres >/dev/null'
+	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -l $(PG_DIR)/log -w \
+	  -o "-p $(PG_PORT) -k $(PG_DIR) -c listen_addresses=127.0.0.1" start'
+	psql -h 127.0.0.1 -p $(PG_PORT) -U postgres -v ON_ERROR_STOP=1 \
+	  -c "CREATE ROLE puq LOGIN PASSWORD 'puq'" -c "CREATE DATABASE puq_test OWNER puq"
+	PUQ_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/unit/test_store.py -q; status=$$?; \
+	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop' >/dev/null; \
+	rm -rf $(PG_DIR); exit $$status

@@ -54,9 +54,15 @@ class OwnershipIndex:
         return load_overview(user, text) if text else None
 
     def remember(self, user: str, overview: Overview) -> Overview:
-        """Keep OVERVIEW as the latest listing of USER and return it."""
+        """Keep OVERVIEW as the latest listing of USER and return it.
+
+        Most page views find the listing unchanged; comparing first turns their write (a transaction that
+        takes SQLite's single write lock) into a read, so customers' pages do not queue behind one another.
+        """
         if self.store is not None:
-            self.store.save_listing(self.server_id, user, dump_overview(overview))
+            text = dump_overview(overview)
+            if self.store.load_listing(self.server_id, user) != text:
+                self.store.save_listing(self.server_id, user, text)
         return overview
 
     def add_account(self, user: str, domain: str, username: str, path: str = "") -> None:

@@ -1,0 +1,100 @@
+"""`python -m bench` (`make bench`): run every benchmark and rewrite bench/RESULTS.md.
+
+    python -m bench                 # the full run (under ten minutes on two cores)
+    python -m bench --quick         # tiny sizes and short runs: checks the harness, figures mean nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import bulk, calls, concurrency, overhead
+from bench.harness import machine
+from bench.report import Results, render
+from bench.rig import Rig
+from bench.seeding import SIZES, TINY_SIZES, Size, customers_seed, scale_seed
+from bench.served import Served
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big and how long each benchmark runs."""
+
+    sizes: tuple[Size, ...]
+    runs: int
+    levels: tuple[int, ...]
+    load_seconds: float
+    accounts: int
+    bulk_runs: int
+    workers: int = 2
+    threads: int = 8
+
+    @property
+    def in_flight(self) -> int:
+        """Concurrent hook deliveries: what gunicorn serves at once (the documented rule)."""
+        return self.workers * self.threads
+
+
+FULL = Plan(SIZES, runs=7, levels=concurrency.LEVELS, load_seconds=4.0, accounts=bulk.ACCOUNTS, bulk_runs=2)
+QUICK = Plan(TINY_SIZES, runs=2, levels=(1, 3), load_seconds=0.3, accounts=4, bulk_runs=1, workers=1, threads=2)
+
+
+def _log(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def run_in_process(plan: Plan, results: Results) -> None:
+    """Calls per action, overhead ratios and the profile: mock on a socket, panel in this process."""
+    _log(f"seeding the mock: {', '.join(s.label for s in plan.sizes)}")
+    with Rig(scale_seed(plan.sizes)) as rig:
+        _log("calls per action")
+        results.calls = calls.count_calls(rig, plan.sizes)
+        _log("overhead ratio: list page")
+        results.pages = overhead.list_page_ratios(rig, plan.sizes, plan.runs)
+        _log("profile of the largest list page")
+        results.profile = overhead.profile_list_page(rig, max(plan.sizes, key=lambda s: s.ftp_users))
+        _log("overhead ratio: hooks")
+        results.hooks = overhead.hook_ratios(rig, plan.sizes, plan.runs)
+
+
+def run_served(plan: Plan, results: Results) -> None:
+    """Concurrency and bulk hooks: the mock and gunicorn as their own processes."""
+    customers = max(max(plan.levels), plan.accounts)
+    _log(f"starting the mock ({customers} customers) and gunicorn")
+    with Served(customers_seed(customers, with_ftp=max(plan.levels)), workers=plan.workers,
+                threads=plan.threads) as served:
+        results.serving = concurrency.check_cli_serve(served.config_path) + "."
+        results.capacity = (plan.workers, plan.threads)
+        _log(f"concurrency at {', '.join(map(str, plan.levels))} customers")
+        results.levels = concurrency.measure_levels(served, plan.levels, plan.load_seconds, min(plan.runs, 3))
+        _log(f"bulk hooks: {plan.accounts} suspensions")
+        results.bulk = bulk.suspend_all(served, plan.accounts, plan.bulk_runs, plan.in_flight)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write the results file."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and short runs (harness check)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
+    parser.add_argument("--no-served", action="store_true", help="skip concurrency and bulk hooks (gunicorn)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    results = Results(machine(), plan.runs, plan.sizes)
+    started = time.perf_counter()
+    run_in_process(plan, results)
+    if not args.no_served:
+        run_served(plan, results)
+    results.notes.append(f"This run took {time.perf_counter() - started:.0f} s.")
+    args.output.write_text(render(results), encoding="utf-8")
+    _log(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
