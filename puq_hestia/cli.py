@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -191,16 +190,13 @@ def cmd_ftp_delete(rt: Runtime) -> int:
 
 
 def cmd_serve(rt: Runtime) -> int:
-    """Run the panel: gunicorn with several workers, or Werkzeug's threaded server for one."""
+    """Run the panel under gunicorn (N workers x T threads); this process becomes gunicorn, so signals reach it."""
     if rt.args.config:
         os.environ["PUQ_HESTIA_CONFIG"] = rt.args.config
-    if rt.args.workers > 1:
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(rt.args.workers),
-                   "--bind", f"{rt.args.host}:{rt.args.port}", "panel:create_app()"]
-        return subprocess.call(command)  # noqa: S603 (fixed argument list, no shell)
-    from panel import create_app  # lazy: the core library never imports Flask
-
-    create_app().run(host=rt.args.host, port=rt.args.port, threaded=True, use_reloader=False)
+    # Threads stay within requests' default pool of 10 connections per Hestia server and worker.
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(rt.args.workers), "--threads", str(rt.args.threads),
+               "--bind", f"{rt.args.host}:{rt.args.port}", "panel:create_app()"]
+    os.execv(sys.executable, command)  # noqa: S606 (fixed argument list, no shell)
     return EXIT_OK
 
 
@@ -225,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(sub, "serve", cmd_serve, "run the panel")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, choices=range(1, 11), default=8, metavar="1-10")
     return parser
 
 
@@ -276,3 +273,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             print(f"puq-hestia: {describe_hestia_error(error).message}", file=sys.stderr)
             return EXIT_FAILED
     return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
