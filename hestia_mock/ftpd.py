@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from pyftpdlib.authorizers import AuthenticationFailed
     from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
+    from pyftpdlib.ioloop import IOLoop
     from pyftpdlib.servers import FTPServer
 
 from hestia_mock.models import Backend
@@ -116,5 +117,7 @@ def start_ftp_server(backend: Backend, host: str = "127.0.0.1", port: int = 0, t
         attributes |= {"certfile": str(cert), "keyfile": str(key), "tls_control_required": False}
         base = TLS_FTPHandler
     handler = type("HestiaFtpHandler", (base,), attributes)
-    server = FTPServer((host, port), handler)
+    # Its own event loop: pyftpdlib's default is one global IOLoop, so two mocks in one process (tests) would share
+    # it, and stopping one (close_all) would close the other's sockets too.
+    server = FTPServer((host, port), handler, ioloop=IOLoop.factory())
     return FtpServerHandle(server, cert_dir, tls)

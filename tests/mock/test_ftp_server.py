@@ -130,3 +130,13 @@ def test_curl_wrong_password_fails(hestia: MockHestia) -> None:
         [str(CURL), "-sS", "--max-time", "10", "--user", "alice_media:nope", url], capture_output=True, text=True
     )
     assert result.returncode == 67  # CURLE_LOGIN_DENIED
+
+
+def test_stopping_one_mock_leaves_another_serving(hestia: MockHestia) -> None:
+    # pyftpdlib's default event loop is global: a second mock's stop() used to close this one's sockets.
+    with MockHestia(seed="demo", ftp_tls=False) as other:
+        login(other, *MEDIA).quit()
+    with MockHestia(seed="demo", ftp_tls=False):
+        client = login(hestia, *MEDIA)
+        assert client.nlst() == ["logo.txt"]
+        client.quit()
