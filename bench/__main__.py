@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, calls, concurrency, overhead
+from bench import bulk, calls, concurrency, load, overhead
 from bench.harness import machine
 from bench.report import Results, render
 from bench.rig import Rig
@@ -32,6 +32,7 @@ class Plan:
     load_seconds: float
     accounts: int
     bulk_runs: int
+    load: load.Plan
     workers: int = 2
     threads: int = 8
 
@@ -41,8 +42,11 @@ class Plan:
         return self.workers * self.threads
 
 
-FULL = Plan(SIZES, runs=7, levels=concurrency.LEVELS, load_seconds=4.0, accounts=bulk.ACCOUNTS, bulk_runs=2)
-QUICK = Plan(TINY_SIZES, runs=2, levels=(1, 3), load_seconds=0.3, accounts=4, bulk_runs=1, workers=1, threads=2)
+FULL = Plan(SIZES, runs=7, levels=concurrency.LEVELS, load_seconds=4.0, accounts=bulk.ACCOUNTS, bulk_runs=2,
+            load=load.FULL)
+QUICK_LOAD = load.Plan(customers=2, rounds=1, bulk_accounts=2, bulk_passes=1, workers=1, threads=2)
+QUICK = Plan(TINY_SIZES, runs=2, levels=(1, 3), load_seconds=0.3, accounts=4, bulk_runs=1, load=QUICK_LOAD,
+             workers=1, threads=2)
 
 
 def _log(text: str) -> None:
@@ -75,6 +79,8 @@ def run_served(plan: Plan, results: Results) -> None:
         results.levels = concurrency.measure_levels(served, plan.levels, plan.load_seconds, min(plan.runs, 3))
         _log(f"bulk hooks: {plan.accounts} suspensions")
         results.bulk = bulk.suspend_all(served, plan.accounts, plan.bulk_runs, plan.in_flight)
+    _log(f"load: {plan.load.customers} customers and a reseller at once")
+    results.load = load.run(plan.load)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bench.bulk import BulkResult
 from bench.calls import CallCount, list_page_is_one_call
 from bench.concurrency import LATENCY_MS, Level
+from bench.load import LoadResult
 from bench.overhead import Profile, Ratio
 from bench.seeding import Size
 
@@ -35,6 +36,7 @@ class Results:
     levels: list[Level] = field(default_factory=list)
     capacity: tuple[int, int] = (0, 0)
     bulk: BulkResult | None = None
+    load: LoadResult | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -115,6 +117,19 @@ def _bulk(bulk: BulkResult) -> list[str]:
             *_table(["way", "time for all", "Hestia calls"], rows)]
 
 
+def _load(load: LoadResult) -> list[str]:
+    verdict = "held" if load.ok else "**did not hold**"
+    problems = [*load.unexpected, *load.leaks, *load.state_problems]
+    return ["## Load (issue 6)", "",
+            "Many customers at once (sign in, read their pages, create, change and delete their own FTP users, "
+            "probe another customer's domain) while a reseller suspends and unsuspends other accounts through "
+            f"signed hooks; `python -m bench.load`. The run {verdict}.", "",
+            load.summary() + ".", "",
+            f"Statuses: {dict(sorted(load.statuses.items()))}; "
+            f"hook results: {dict(sorted(load.hook_results.items()))}.",
+            "", *(f"- {line}" for line in problems), *([""] if problems else [])]
+
+
 def render(results: Results) -> str:
     """The whole RESULTS.md."""
     m = results.machine
@@ -141,6 +156,8 @@ def render(results: Results) -> str:
         lines += _levels(results)
     if results.bulk is not None:
         lines += _bulk(results.bulk)
+    if results.load is not None:
+        lines += _load(results.load)
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
     return "\n".join(lines).rstrip() + "\n"

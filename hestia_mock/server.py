@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from hestia_mock.api import HTML_TYPE, HestiaApi, http_status, masked_args, parse_call
 from hestia_mock.faults import BEFORE_KINDS, DELAY_KINDS, CallLog, CallRecord, Fault, FaultRegistry, now_iso
@@ -65,7 +65,7 @@ def mock_context() -> MockContext:
 def api_view() -> Response:
     """`web/api/index.php`, with the injected faults of this command applied around it."""
     ctx = mock_context()
-    started = time.perf_counter()
+    started = g.mock_started = time.perf_counter()
     data = _request_data()
     cmd, args = parse_call(data)
     faults = ctx.faults.take(cmd)
@@ -92,9 +92,15 @@ def api_view() -> Response:
             if ending.kind == "read_timeout" and not request.environ.get(BRIDGE_ENVIRON):
                 ctx.faults.wait(ending.seconds)  # hold the socket open until the client gives up
             response = _drop(ending.kind, record)
-    record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-    ctx.calls.record(record)
+    if DROP_HEADER not in response.headers:  # a dropped call was logged before its socket closed
+        _log_call(record, started)
     return response
+
+
+def _log_call(record: CallRecord, started: float) -> None:
+    """Append the call to the log with its duration."""
+    record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    mock_context().calls.record(record)
 
 
 def _request_data() -> dict[str, Any] | None:
@@ -130,6 +136,8 @@ def _fault_response(fault: Fault, record: CallRecord) -> Response:
 def _drop(kind: str, record: CallRecord) -> Response:
     """Lose the answer: shut the real socket down, or tell the bridge which exception to raise."""
     record.http_status = None
+    # Log first: the client sees the drop at once and may read /_mock/calls before this thread goes on.
+    _log_call(record, g.mock_started)
     sock = request.environ.get("werkzeug.socket")
     if sock is not None and not request.environ.get(BRIDGE_ENVIRON):
         # Werkzeug then fails to write the reply and treats it as a dropped connection (no log noise).

@@ -28,6 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Explicit: flask-limiter keeps `enabled` on the shared Limiter and otherwise inherits the value of the
+        # previous app in the process (an app built with limits off switched them off for every later app).
+        RATELIMIT_ENABLED=True,
         **session_config(settings),
     )
     app.config.update(test_config)

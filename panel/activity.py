@@ -15,6 +15,7 @@ OUTCOMES = {
     "reset_to_root": "the folder did not exist, so it was reset to the domain root",
     "already": "it was already gone",
     "failure": "it failed; nothing was changed",
+    "unknown": "the control panel stopped answering; it may or may not have been made",
 }
 _FOLDER_PREFIX = "folder="
 

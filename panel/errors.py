@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from puq_hestia.breaker import CircuitOpenError
 from puq_hestia.errors import HestiaError
 from puq_hestia.ftp import FtpRuleError, NotOwnedError
 
@@ -28,6 +30,12 @@ PAGES: dict[int, tuple[str, str]] = {
     500: ("Something went wrong", "An unexpected error happened on our side. Nothing was changed."),
     503: ("Control panel unavailable", UNREACHABLE),
 }
+# A change whose answer was lost (read timeout, dropped connection, 5xx) may have been made: saying "nothing was
+# changed" would be false (found by the fault matrix, tests/chaos). Trying again is safe: changes are idempotent.
+OUTCOME_UNKNOWN = ("The control panel stopped answering during the change, so it may or may not have been made. "
+                   "Reload the page to see the current state; trying again is safe.")
+BREAKER_OPEN = ("The control panel has failed several times in a row, so the panel is not contacting it for "
+                "{seconds} seconds. Nothing was changed. Please try again then.")
 CSRF_MESSAGE = ("This form has expired or did not come from this panel. Reload the page and try again. "
                 "Nothing was changed.")
 
@@ -69,7 +77,15 @@ def register_error_handlers(app: Flask) -> None:
     def _hestia_error(error: HestiaError) -> ResponseReturnValue:
         # The class name is enough to diagnose; messages are masked by the client but stay out of the page.
         log.warning("Hestia call failed on %s %s: %s", request.method, request.path, type(error).__name__)
-        return error_page(503)
+        return error_page(503, OUTCOME_UNKNOWN if error.outcome_unknown else None)
+
+    @app.errorhandler(CircuitOpenError)
+    def _breaker_open(error: CircuitOpenError) -> ResponseReturnValue:
+        # Refused before any call (puq_hestia/breaker.py): fast, and certainly nothing changed.
+        seconds = max(1, math.ceil(error.retry_after))
+        response = make_response(error_page(503, BREAKER_OPEN.format(seconds=seconds)))
+        response.headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(InternalServerError)
     def _internal_error(error: InternalServerError) -> ResponseReturnValue:

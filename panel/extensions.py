@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -10,10 +11,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from puq_hestia.breaker import CircuitBreaker
 from puq_hestia.client import HestiaClient
 from puq_hestia.ftp import FtpService
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
+from puq_hestia.transport import Transport
 
 # Module-level extension objects bound to each app in create_app (the Flask extension pattern).
 csrf = CSRFProtect()
@@ -29,6 +32,7 @@ class ServerServices:
     settings: ServerSettings
     client: HestiaClient
     ftp: FtpService
+    breaker: CircuitBreaker
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,20 @@ class PanelServices:
         return self.servers.get(server_id)
 
 
-def build_services(settings: Settings) -> PanelServices:
-    """Create the store and one HestiaClient + FtpService per configured server (one connection pool each)."""
+def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+                   clock: Callable[[], float] = time.monotonic) -> PanelServices:
+    """Create the store and one HestiaClient + FtpService per configured server (one connection pool each).
+
+    Each server gets a circuit breaker, so customers of a failing server are answered at once instead of
+    waiting out timeouts (issue 6). ``sleep`` and ``clock`` exist so tests never wait on retries or cooldowns.
+    """
     store = Store(settings.database_url)
     servers = {}
     for server_id, server in settings.servers.items():
-        client = HestiaClient(server.config)
+        breaker = CircuitBreaker(server_id, clock=clock)
+        client = HestiaClient(server.config, transport=Transport(server.config, sleep=sleep, breaker=breaker))
         ftp = FtpService(client, store=store, server_id=server_id)
-        servers[server_id] = ServerServices(server, client, ftp)
+        servers[server_id] = ServerServices(server, client, ftp, breaker)
     return PanelServices(settings, store, servers)
 
 

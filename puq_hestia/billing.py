@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from puq_hestia.client import HestiaClient
 from puq_hestia.errors import (
     AlreadyExistsError,
+    HestiaConnectionError,
     HestiaError,
     LimitError,
     NotFoundError,
@@ -87,9 +88,11 @@ def _create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Connec
     client = connect()
     newly_claimed = _claim(ctx, client, account)
     try:
-        _create_user(client, account)
-    except BaseException:
-        if newly_claimed:
+        # Only a name this reseller already held may be finished after an interrupted create (_stopped_halfway).
+        _create_user(client, account, resumable=not newly_claimed)
+    except BaseException as error:
+        # An unknown outcome keeps the claim: the account may exist, and the reseller's retry must find it theirs.
+        if newly_claimed and not getattr(error, "outcome_unknown", False):
             _release(ctx, account.username)
         raise
     if account.create_domain:
@@ -135,27 +138,50 @@ def _taken(user: str) -> str:
     return f"The username '{user}' is already taken on the server; choose another username."
 
 
-def _create_user(client: HestiaClient, account: AccountParams) -> None:
+def _create_user(client: HestiaClient, account: AccountParams, *, resumable: bool) -> None:
     """Create the Hestia user; a create whose outcome is unknown is reconciled, never resent blindly."""
     try:
-        _send_create(client, account)
+        _send_create(client, account, resumable=resumable)
     except HestiaError as error:
         if not error.outcome_unknown:
             raise
         # SECURITY.md 22: the request may have run; look before sending it again.
-        _reconcile_create(client, account)
+        try:
+            _reconcile_create(client, account)
+        except HestiaError as failed:
+            # The first v-add-user may have run, so this stays unknown even when the failed call was a read.
+            raise HestiaConnectionError(f"v-add-user {account.username}: outcome unknown "
+                                        f"({type(failed).__name__} while checking)", outcome_unknown=True) from failed
 
 
-def _send_create(client: HestiaClient, account: AccountParams) -> None:
+def _send_create(client: HestiaClient, account: AccountParams, *, resumable: bool = False) -> None:
     """v-add-user USER PASSWORD EMAIL PACKAGE NAME, with its refusals turned into texts."""
     try:
         client.users.create(account.username, account.password, account.email, account.package, account.name)
     except AlreadyExistsError:
-        raise Failure(Kind.CONFLICT, _taken(account.username)) from None
+        if not (resumable and _stopped_halfway(client, account)):
+            raise Failure(Kind.CONFLICT, _taken(account.username)) from None
     except NotFoundError:
         # The only thing v-add-user looks up is the package (HESTIA_API.md §6.1 step 7).
         raise Failure(Kind.INVALID, f"The package '{account.package}' does not exist on the server; set the "
                                     "product's Package option to an existing Hestia package.") from None
+
+
+def _stopped_halfway(client: HestiaClient, account: AccountParams) -> bool:
+    """True when the existing user is this very account, left without its web domain by an interrupted create.
+
+    Only then may a repeated create finish the job (issue 6: "retrying is safe"). The caller must know the
+    account's password, so adopting it grants nothing new; an account that already has web domains is never
+    adopted (a repeated create of a finished account still says "already taken"). The password is checked
+    last, and only for a name the reseller already held: a failed check counts towards fail2ban (§2.6).
+    """
+    if not account.create_domain:
+        return False
+    existing = client.users.get(account.username)
+    if existing.contact != account.email or existing.package != account.package:
+        return False
+    return not client.web_domains(account.username) and client.users.check_password(account.username,
+                                                                                      account.password)
 
 
 def _reconcile_create(client: HestiaClient, account: AccountParams) -> None:
@@ -182,6 +208,9 @@ def _add_domain(ctx: ProvisioningContext, client: HestiaClient, account: Account
         try:
             client.users.delete(user)
         except HestiaError as cleanup:
+            if isinstance(cleanup, HestiaConnectionError) and not isinstance(error, AlreadyExistsError):
+                # The server stopped answering mid-way; the same create finishes the account (_stopped_halfway).
+                raise Failure(Kind.UNAVAILABLE, _UNFINISHED, user=user, domain=domain) from None
             message = (f"The web domain '{domain}' could not be added ({reason}), and removing the new "
                        f"account failed too ({_detail(cleanup)}): delete the user '{user}' on the server "
                        "by hand.")
@@ -192,6 +221,10 @@ def _add_domain(ctx: ProvisioningContext, client: HestiaClient, account: Account
         message = (f"The web domain '{domain}' could not be added ({reason}); the account was removed again, "
                    "so nothing was left behind.")
         raise Failure(kind, message, user=user, domain=domain) from None
+
+
+_UNFINISHED = ("The control panel stopped answering while the account was being set up, so it may or may not "
+               "have been made. Retrying is safe: sending the same create again finishes it.")
 
 
 def _domain_reason(error: HestiaError) -> str:
@@ -211,6 +244,20 @@ def _detail(error: HestiaError) -> str:
 # -- existing accounts ---------------------------------------------------------------------------------------
 
 
+def _resend_if_unknown(change: Callable[[], None]) -> None:
+    """Run an idempotent change; send it once more when its answer was lost (it may or may not have run).
+
+    Safe because each of these changes is idempotent, and a second suspend or delete that finds the goal
+    reached answers E_SUSPENDED or E_NOTEXIST, which the callers treat as done (SECURITY.md 23).
+    """
+    try:
+        change()
+    except HestiaError as error:
+        if not error.outcome_unknown:
+            raise
+        change()
+
+
 def _missing(user: str) -> Failure:
     return Failure(Kind.NOT_FOUND, f"The account '{user}' does not exist on the server.", user=user)
 
@@ -220,7 +267,7 @@ def _suspend(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Conne
     user = username_param(params)
     client = connect()
     try:
-        client.users.suspend(user)
+        _resend_if_unknown(lambda: client.users.suspend(user))
     except SuspendedError:
         return Outcome(user, note="already suspended")
     except NotFoundError:
@@ -233,7 +280,7 @@ def _unsuspend(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Con
     user = username_param(params)
     client = connect()
     try:
-        client.users.unsuspend(user)
+        _resend_if_unknown(lambda: client.users.unsuspend(user))
     except NotSuspendedError:
         return Outcome(user, note="already active")
     except NotFoundError:
@@ -248,7 +295,8 @@ def _terminate(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Con
     """
     user = username_param(params)
     try:
-        connect().users.delete(user)
+        client = connect()
+        _resend_if_unknown(lambda: client.users.delete(user))
     except NotFoundError:
         return Outcome(user, note="already gone")
     return Outcome(user)
@@ -259,7 +307,7 @@ def _change_password(params: Mapping[str, Any], ctx: ProvisioningContext, connec
     user, password = username_param(params), password_param(params)
     client = connect()
     try:
-        client.users.change_password(user, password)
+        _resend_if_unknown(lambda: client.users.change_password(user, password))
     except SuspendedError:
         raise Failure(Kind.SUSPENDED, f"The account '{user}' is suspended; unsuspend it before changing its "
                                       "password.", user=user) from None
@@ -277,7 +325,8 @@ def _change_package(params: Mapping[str, Any], ctx: ProvisioningContext, connect
                                     f"{', '.join(names) or 'none'}); set the product's Package option to one "
                                     "of them.", user=user)
     try:
-        connect().users.change_package(user, package)
+        client = connect()
+        _resend_if_unknown(lambda: client.users.change_package(user, package))
     except LimitError as error:
         raise Failure(Kind.LIMIT, f"The account '{user}' uses more than package '{package}' allows "
                                   f"({_detail(error)}); choose a larger package or reduce the usage first.",

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from puq_hestia import credentials, paths
 from puq_hestia.client import HestiaClient
 from puq_hestia.errors import (
     AlreadyExistsError,
+    HestiaConnectionError,
     HestiaError,
     NotFoundError,
     SuspendedError,
@@ -90,17 +92,20 @@ class FtpService:
         """Add an FTP user: v-add-web-domain-ftp USER DOMAIN SUFFIX PASSWORD [PATH]; generated values when None."""
         known = self._require_editable(user, domain)
         generated = not password
-        suffix = self._suffix(user, suffix)
-        password = self._password(password)
-        folder = self._checked(lambda: paths.normalize_ftp_path(path), "path")
+        suffix, password, folder = _all_valid(
+            lambda: self._suffix(user, suffix),
+            lambda: self._password(password),
+            lambda: self._checked(lambda: paths.normalize_ftp_path(path), "path"),
+        )
         username = f"{user}_{suffix}"
         if known.has_account(username):
             raise NameTakenError(f"The FTP user {username} already exists.", field="suffix")
-        if folder and not self._folder_exists(user, domain, folder):
-            raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
-                                     field="path")
-        with self._claim(username):
-            self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
+        with self._failure_audited(user, "ftp.create", domain, username):
+            if folder and not self._folder_exists(user, domain, folder):
+                raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
+                                         field="path")
+            with self._claim(username):
+                self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
         self._index.add_account(user, domain, username, folder)
         self._audit(user, "ftp.create", domain, username, "success", f"folder=/{folder}")
         card = FtpCard.for_new(known.domain(domain), user, username, folder)
@@ -112,7 +117,8 @@ class FtpService:
         known = self._require_editable(user, domain, username)
         generated = not password
         password = self._password(password)
-        self._mutate(user, domain, lambda: self.client.ftp.change_password(user, domain, username, password))
+        with self._failure_audited(user, "ftp.change_password", domain, username):
+            self._mutate(user, domain, lambda: self.client.ftp.change_password(user, domain, username, password))
         self._audit(user, "ftp.change_password", domain, username, "success")
         card = FtpCard.for_new(known.domain(domain), user, username, known.path_of(domain, username))
         return PasswordChanged(card=card, password=password, generated=generated)
@@ -121,10 +127,11 @@ class FtpService:
         """v-change-web-domain-ftp-path USER DOMAIN FTP_USER PATH; a missing folder resets to the domain root."""
         known = self._require_editable(user, domain, username)
         folder = self._checked(lambda: paths.normalize_ftp_path(path), "path")
-        reset = bool(folder) and not self._folder_exists(user, domain, folder)
-        if reset:
-            folder = ""
-        self._mutate(user, domain, lambda: self.client.ftp.change_path(user, domain, username, folder))
+        with self._failure_audited(user, "ftp.change_path", domain, username):
+            reset = bool(folder) and not self._folder_exists(user, domain, folder)
+            if reset:
+                folder = ""
+            self._mutate(user, domain, lambda: self.client.ftp.change_path(user, domain, username, folder))
         self._index.set_path(user, domain, username, folder)
         outcome = "reset_to_root" if reset else "success"
         self._audit(user, "ftp.change_path", domain, username, outcome, f"folder=/{folder}")
@@ -137,7 +144,8 @@ class FtpService:
         if known.user_suspended:
             raise UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
         try:
-            self._mutate(user, domain, lambda: self.client.ftp.delete(user, domain, username))
+            with self._failure_audited(user, "ftp.delete", domain, username):
+                self._mutate(user, domain, lambda: self.client.ftp.delete(user, domain, username))
             outcome = "success"
         except NotOwnedError:
             outcome = "already"  # SECURITY.md 23: already gone is the goal reached
@@ -224,6 +232,17 @@ class FtpService:
             if not e.outcome_unknown:
                 raise
             log.warning("create of an FTP user has an unknown outcome (%s); reconciling", type(e).__name__)
+        try:
+            self._reconcile_create(user, domain, suffix, username, password, folder)
+        except HestiaError as e:
+            # The first create may have run, so a failure while reconciling leaves the outcome unknown, even
+            # when the failed call itself was a read (found by the fault matrix, tests/chaos).
+            raise HestiaConnectionError(f"creating {username}: outcome unknown ({type(e).__name__} while "
+                                        "checking)", outcome_unknown=True) from e
+
+    def _reconcile_create(self, user: str, domain: str, suffix: str, username: str, password: str,
+                          folder: str) -> None:
+        """List; if the account exists set the intended password (and folder), else create it once more."""
         listing = self.overview(user)
         if listing.has(domain, username):
             # Hestia applied it: make the password (and folder) the ones we are about to show.
@@ -239,6 +258,19 @@ class FtpService:
     def _claim(self, username: str) -> _NameClaim:
         """Hold the FTP name for the duration of a create, so two concurrent creates end in one account."""
         return _NameClaim(self.store, self.server_id, username)
+
+    @contextmanager
+    def _failure_audited(self, user: str, action: str, domain: str, username: str) -> Iterator[None]:
+        """Audit a change that Hestia failed, as the customer is told: "failure" (nothing changed) or "unknown".
+
+        Without it the activity list would be silent about a change that may have been made (issue 6 matrix).
+        """
+        try:
+            yield
+        except HestiaError as e:
+            self._audit(user, action, domain, username, "unknown" if e.outcome_unknown else "failure",
+                        type(e).__name__)
+            raise
 
     def _audit(self, user: str, action: str, domain: str, username: str, outcome: str, detail: str = "") -> None:
         """Record what happened (never a password)."""
@@ -260,6 +292,21 @@ class _NameClaim:
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
             self.store.release_name(self.server_id, self.username)
+
+
+def _all_valid(*checks: Callable[[], str]) -> list[str]:
+    """Run every check; raise one InvalidInputError that carries each failing field's message."""
+    values: list[str] = []
+    failures: list[InvalidInputError] = []
+    for check in checks:
+        try:
+            values.append(check())
+        except InvalidInputError as e:
+            failures.append(e)
+    if failures:
+        errors = {e.field: e.message for e in failures if e.field}
+        raise InvalidInputError(failures[0].message, field=failures[0].field, errors=errors)
+    return values
 
 
 def _suspension_error(user: str, domain: str, error: SuspendedError) -> FtpRuleError:

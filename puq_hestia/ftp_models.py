@@ -11,10 +11,12 @@ from puq_hestia.models import WebDomain
 class FtpRuleError(Exception):
     """A product rule refused the request before anything changed; `field` names the form field it belongs to."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every field's problem at once, so a form shows them together (field -> message).
+        self.errors = errors if errors is not None else ({field: message} if field else {})
 
 
 class NotOwnedError(FtpRuleError):

@@ -132,7 +132,12 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     except ParamsError as error:
         return _failed(action, params, ctx, Failure(Kind.INVALID, str(error)))
     except HestiaError as error:
-        return _failed(action, params, ctx, describe_hestia_error(error))
+        described = describe_hestia_error(error)
+        # Audit the failure on the account, as the reseller is told (without it, a change of unknown outcome left
+        # no trace in the activity list; issue 6 matrix). Only on an account the caller may act on, so nobody
+        # writes into a stranger's activity list.
+        described.user = _audit_target(spec, params, ctx)
+        return _failed(action, params, ctx, described)
     except Exception:  # never raise to WHMCS; the traceback goes to the log, which holds no secret
         log.exception("%s failed unexpectedly; params %s", action, _masked(params))
         internal = Failure(Kind.INTERNAL, "Unexpected error in the bridge; see its log.")
@@ -164,6 +169,14 @@ def _run(spec: Action, params: Mapping[str, Any], ctx: ProvisioningContext) -> O
     finally:
         for client in built:  # a client built from params serves this one call
             client.close()
+
+
+def _audit_target(spec: Action, params: Mapping[str, Any], ctx: ProvisioningContext) -> str:
+    """The account a failed call is audited on: one the reseller owns (or any, for an operator), else none."""
+    user = str(params.get("username", ""))
+    if not user or ctx.reseller_id is None or ctx.store is None:
+        return user if spec.account or ctx.reseller_id is None else ""
+    return user if ctx.store.account_owner(ctx.server_id, user) == ctx.reseller_id else ""
 
 
 def _failed(

@@ -28,6 +28,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from puq_hestia import __version__
+from puq_hestia.breaker import CircuitBreaker
 from puq_hestia.commands import CommandSpec, get_spec, mask_text
 from puq_hestia.config import ServerConfig
 from puq_hestia.errors import (
@@ -88,8 +89,10 @@ class Transport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random_module.random,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._config = config
+        self._breaker = breaker  # the panel gives each server one (puq_hestia/breaker.py); the CLI needs none
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = f"puq-hestia/{__version__}"
         self._sleep = sleep
@@ -115,6 +118,13 @@ class Transport:
         if want_json and not spec.returns_data:
             raise HestiaUsageError(f"{command} prints no data")
         call = self._prepare(spec, tuple(args), want_json)
+        if self._breaker is None:
+            return self._with_retries(call)
+        # One verdict per call, after its retries: a call that recovered on its second attempt is a success.
+        return self._breaker.call(spec.name, lambda: self._with_retries(call))
+
+    def _with_retries(self, call: _Call) -> Any:
+        """Run the attempts of one call under the retry policy."""
         try:
             return self._retrying()(self._attempt, call)
         except _Retry as retry:

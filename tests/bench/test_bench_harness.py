@@ -60,8 +60,9 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     assert main(["--quick", "--output", str(output)]) == 0
     text = output.read_text(encoding="utf-8")
     for title in ("## Calls per action", "## Overhead ratio: list page", "### Where the time goes",
-                  "## Overhead ratio: hooks", "## Concurrency", "## Bulk hooks"):
+                  "## Overhead ratio: hooks", "## Concurrency", "## Bulk hooks", "## Load (issue 6)"):
         assert title in text
     assert "**holds**" in text
     assert "answered /healthz with 200" in text
     assert "Every delivery succeeded: yes" in text
+    assert "The run held." in text and "0 5xx" in text

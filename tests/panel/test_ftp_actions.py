@@ -130,6 +130,14 @@ def test_advanced_add_errors_appear_next_to_their_field(alice: FlaskClient, call
     assert calls.changes() == []
 
 
+def test_advanced_add_shows_every_bad_field_at_once(alice: FlaskClient, calls: MockCalls) -> None:
+    response = alice.post("/ftp/alice.example/add", data={"suffix": "Bad Name", "password": "short",
+                                                          "path": "../etc"})
+    assert response.status_code == 422
+    assert all(field_error(response, name) for name in ("suffix", "password", "path"))
+    assert calls.changes() == []
+
+
 def test_advanced_add_on_a_suspended_domain_is_refused(alice: FlaskClient, calls: MockCalls) -> None:
     response = alice.post("/ftp/shop.alice.example/add", data={"suffix": "x1", "password": "Good-pass-2026"})
     assert response.status_code == 422
@@ -175,7 +183,10 @@ def test_change_to_a_missing_folder_resets_to_the_root_and_says_so(alice: FlaskC
     page = alice.get("/ftp").get_data(as_text=True)
     assert f"The folder /{folder} does not exist, so the folder of alice_media was reset to the domain " \
            "root (/)." in page
-    assert '<code class="copy-value" id="ftp-alice_media-folder">/</code>' in page
+    media = page[page.index('data-username="alice_media"'):]
+    assert '<code data-testid="folder">/</code>' in media[:media.index("</article>")]
+    details = alice.get("/ftp/alice.example/alice_media/connection").get_data(as_text=True)  # the stored listing
+    assert '<code class="copy-value" id="ftp-alice_media-folder">/</code>' in details
     home = backend.ftp_login("alice_media", "Media-ftp-2026")
     assert home is not None and home.name == "alice.example"
 

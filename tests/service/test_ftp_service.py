@@ -246,3 +246,12 @@ def test_audit_events_never_hold_a_password(harness: Harness) -> None:
     assert [e.action for e in events][:2] == ["ftp.change_password", "ftp.create"]
     text = repr(events)
     assert created.password not in text and changed.password not in text
+
+
+def test_every_bad_field_is_reported_at_once(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.clear_calls()
+    with pytest.raises(InvalidInputError) as info:
+        harness.service.create("alice", "alice.example", suffix="Bad Name", password="short", path="../etc")
+    assert set(info.value.errors) == {"suffix", "password", "path"}
+    assert harness.calls() == []
