@@ -25,6 +25,8 @@ from panel.forms import (
     PathForm,
     SimpleAddForm,
 )
+from panel.links import card_link, domain_link
+from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
 from panel.sharing import connection_details, filezilla_filename, filezilla_site
 from puq_hestia.ftp import FtpCard, FtpRuleError, FtpService, NotOwnedError
@@ -60,6 +62,18 @@ def _back() -> str:
     return value if value in BACK_CHOICES else "ftp"
 
 
+def _paged(cards: tuple[FtpCard, ...]) -> CardPage:
+    """The page of CARDS the query string asks for (`?q=` filter, `?page=N`; see panel/paging.py)."""
+    return paginate(cards, request.args.get("q", ""), page_number(request.args.get("page")))
+
+
+def _page_url(number: int | None, *, query: bool = True) -> str:
+    """This section at page NUMBER (None or 1: no `page` parameter), keeping the filter unless QUERY is False."""
+    q = request.args.get("q", "").strip() if query else ""
+    args = {**(request.view_args or {}), "page": number if number and number > 1 else None, "q": q or None}
+    return url_for(request.endpoint or "ftp.index", **args)
+
+
 def _back_url(back: str | None, domain: str) -> str:
     return url_for("ftp.domain", domain=domain) if back == "domain" else url_for("ftp.index")
 
@@ -68,11 +82,12 @@ def _show_rule_error(form: PanelForm, error: FtpRuleError) -> None:
     """Put a rule error next to its field, or above the form when it belongs to no field."""
     if isinstance(error, NotOwnedError):
         abort(404)
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    for name, message in (error.errors or {"": error.message}).items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def _render_form(template: str, *, invalid: bool, **context: object) -> ResponseReturnValue:
@@ -102,6 +117,15 @@ def _sharing_context() -> dict[str, object]:
             "filter_threshold": FILTER_THRESHOLD}
 
 
+bp.add_app_template_global(card_link)
+bp.add_app_template_global(domain_link)
+
+
+@bp.app_template_filter("filter_text")
+def _filter_text(card: FtpCard) -> str:
+    return card_text(card)
+
+
 @bp.app_template_filter("event_text")
 def _event_text(event: AuditEvent) -> str:
     return describe(event)
@@ -117,9 +141,10 @@ def home() -> ResponseReturnValue:
 @bp.get("/ftp")
 @login_required
 def index() -> ResponseReturnValue:
-    """Simple section: every FTP user over all web domains, from one Hestia call."""
+    """Simple section: every FTP user over all web domains, from one Hestia call, a page of cards at a time."""
     overview = _service().overview(g.user)
-    return render_template("ftp/index.html", overview=overview, cards=overview.cards, events=_events())
+    return render_template("ftp/index.html", overview=overview, page=_paged(overview.cards), page_url=_page_url,
+                           events=_events())
 
 
 @bp.get("/ftp/<domain>")
@@ -134,8 +159,22 @@ def domain(domain: str) -> ResponseReturnValue:
     summary = overview.domain(domain)
     if summary is None:  # gone at Hestia since the stored listing
         abort(404)
-    return render_template("ftp/domain.html", overview=overview, domain=summary,
-                           cards=overview.cards_for(domain), events=_events(domain))
+    cards = overview.cards_for(domain)
+    return render_template("ftp/domain.html", overview=overview, domain=summary, total=len(cards),
+                           page=_paged(cards), page_url=_page_url, events=_events(domain))
+
+
+@bp.get("/ftp/<domain>/<username>/connection")
+@login_required
+def connection(domain: str, username: str) -> ResponseReturnValue:
+    """Connection details of one FTP user (popup or page): the stored listing and the settings, no Hestia call."""
+    service = _service()
+    known = service.known(g.user) or service.overview(g.user)  # a call only when nothing is stored yet
+    card = known.card(domain, username)
+    if card is None:  # somebody else's domain or account, or one on another of her domains
+        abort(404)
+    return _render_form("ftp/_modal_connection.html", invalid=False, card=card,
+                        cancel_url=_back_url(_back(), domain))
 
 
 @bp.get("/ftp/<domain>/<username>/filezilla.xml")

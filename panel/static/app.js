@@ -5,7 +5,8 @@
  *   asked with the header "X-Fragment: 1"; forms inside still post as full pages (CSRF token included);
  * - focus moves into the dialog, Escape closes it (native <dialog> behaviour) and focus returns to the opener;
  * - buttons marked data-copy-target copy the text of the element with that id;
- * - a search box marked data-filter-target hides the cards that do not match.
+ * - a search box marked data-filter-target hides the cards on this page that do not match as the customer types
+ *   (the box is a GET form: Enter asks the server, which filters every page).
  * URLs always come from the server (href attributes built with url_for), never from strings in this file.
  */
 (function () {
@@ -27,9 +28,6 @@
   function enhance(root) {
     root.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.hidden = false;
-    });
-    root.querySelectorAll("[data-filter]").forEach(function (box) {
-      box.hidden = false;
     });
   }
 

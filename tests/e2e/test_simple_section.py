@@ -49,12 +49,23 @@ def test_add_shows_the_password_once_and_it_logs_in_to_ftp(alice: Page, hestia: 
 
 def test_copy_buttons_copy_the_connection_details(alice: Page, hestia: MockHestia) -> None:
     media = card(alice, "alice_media")
-    media.get_by_text("Connection details").click()
-    media.get_by_role("button", name="Copy login").click()
-    expect(media.get_by_role("button", name="Copy login")).to_have_text("Copied")
+    dialog = open_popup(alice, media.get_by_role("link", name="Connection details of alice_media"),
+                        "Connect as alice_media")
+    expect(dialog.locator("#ftp-alice_media-host")).to_have_text("127.0.0.1")
+    expect(dialog.locator("#ftp-alice_media-port")).to_have_text(str(hestia.ftp_port))
+    expect(dialog.locator("#ftp-alice_media-login")).to_have_text("alice_media")
+    expect(dialog.locator("#ftp-alice_media-folder")).to_have_text("/public_html/media")
+    expect(dialog).to_contain_text("Explicit FTPS (FTP over TLS)")
+    expect(dialog.get_by_test_id("filezilla")).to_have_attribute("href",
+                                                                 "/ftp/alice.example/alice_media/filezilla.xml")
+    screenshot(alice, "connection-details")
+    dialog.get_by_role("button", name="Copy login").click()
+    expect(dialog.get_by_role("button", name="Copy login")).to_have_text("Copied")
     assert alice.evaluate("navigator.clipboard.readText()") == "alice_media"
-    media.get_by_role("button", name="Copy port").click()
+    dialog.get_by_role("button", name="Copy port").click()
     assert alice.evaluate("navigator.clipboard.readText()") == str(hestia.ftp_port)
+    dialog.get_by_role("link", name="Close").click()
+    expect(dialog).to_be_hidden()
 
 
 def test_filter_box_narrows_the_cards(alice: Page, hestia: MockHestia) -> None:
@@ -76,6 +87,36 @@ def test_filter_box_narrows_the_cards(alice: Page, hestia: MockHestia) -> None:
     expect(alice.get_by_text("No FTP user matches the filter.")).to_be_visible()
     alice.get_by_label("Filter").fill("")
     expect(cards.locator("visible=true")).to_have_count(7)
+
+
+def test_many_ftp_users_come_in_pages_with_a_filter_over_every_page(alice: Page, hestia: MockHestia) -> None:
+    # blog.alice.example comes after the demo's 3 accounts: p00-p46 fill page 1, p47-p54 are page 2.
+    for n in range(55):
+        assert hestia.api("v-add-web-domain-ftp", "alice", "blog.alice.example", f"p{n:02d}", "Paged-ftp-2026").ok
+    alice.reload()
+    cards = alice.get_by_test_id("ftp-card")
+    expect(cards).to_have_count(50)
+    expect(alice.get_by_test_id("pager-range")).to_have_text("1-50 of 58")
+    expect(alice.get_by_test_id("status-line").first).to_contain_text("58 FTP users")
+
+    alice.get_by_role("link", name="Next").click()
+    expect(alice).to_have_url("/ftp?page=2")
+    expect(cards).to_have_count(8)
+    expect(alice.get_by_test_id("pager-range")).to_have_text("51-58 of 58")
+
+    box = alice.get_by_label("Filter")
+    box.fill("p01")  # typing filters the cards on this page only: alice_p01 is on page 1
+    expect(cards.locator("visible=true")).to_have_count(0)
+    expect(alice.get_by_text("No FTP user on this page matches the filter")).to_be_visible()
+    box.press("Enter")  # the server searches every page
+    expect(alice).to_have_url("/ftp?q=p01")
+    expect(cards).to_have_count(1)
+    expect(card(alice, "alice_p01")).to_be_visible()
+    expect(alice.get_by_test_id("pager-range")).to_have_text("1-1 of 1 matching “p01”")
+
+    alice.get_by_test_id("clear-filter").click()
+    expect(alice).to_have_url("/ftp")
+    expect(cards).to_have_count(50)
 
 
 @pytest.mark.ftp

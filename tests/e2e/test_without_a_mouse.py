@@ -78,7 +78,29 @@ def test_add_works_without_javascript(make_context: ContextFactory, panel: Panel
     expect(card(page, login).get_by_test_id("site-link")).to_have_text("blog.alice.example")
 
 
-@pytest.mark.parametrize("path", ["/ftp", "/ftp/alice.example", "/ftp/alice.example/alice_media/edit"])
+def test_connection_details_and_the_filter_work_without_javascript(make_context: ContextFactory,
+                                                                  panel: PanelServer) -> None:
+    context = make_context(java_script_enabled=False)
+    panel.give_session(context, "alice")
+    page = context.new_page()
+    page.goto("/ftp?q=nothing-like-this")  # the filter box shows whenever a filter is on, with few cards too
+    expect(page.get_by_test_id("no-match")).to_contain_text("No FTP user matches “nothing-like-this”.")
+    page.get_by_label("Filter").fill("media")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url("/ftp?q=media")
+    expect(page.get_by_test_id("ftp-card")).to_have_count(1)
+
+    card(page, "alice_media").get_by_role("link", name="Connection details of alice_media").click()
+    expect(page).to_have_url("/ftp/alice.example/alice_media/connection?back=ftp")
+    expect(page.get_by_role("heading", name="Connect as alice_media")).to_be_visible()
+    expect(page.locator("#ftp-alice_media-login")).to_have_text("alice_media")
+    expect(page.get_by_role("button", name="Copy login")).to_be_hidden()  # no script, nothing to copy with
+    page.get_by_role("link", name="Close").click()
+    expect(page).to_have_url("/ftp")
+
+
+@pytest.mark.parametrize("path", ["/ftp", "/ftp/alice.example", "/ftp/alice.example/alice_media/edit",
+                                  "/ftp/alice.example/alice_media/connection", "/ftp?q=media"])
 def test_phone_width_has_no_horizontal_scroll(make_context: ContextFactory, panel: PanelServer, path: str) -> None:
     context = make_context(viewport=PHONE, is_mobile=True, has_touch=True)
     panel.give_session(context, "alice")

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, render_template_string
 from flask.testing import FlaskClient
 from panel_testing import MockCalls, make_app, sign_in, with_server
 
@@ -47,23 +47,34 @@ def test_simple_section_shows_what_design_section_4_lists(alice: FlaskClient) ->
     assert 'href="/ftp/alice.example/alice_media/delete?back=ftp"' in html
     assert 'data-testid="status-line"' in html and "1 suspended" in html
     assert 'data-testid="activity"' in html
-    assert 'href="/ftp/alice.example/alice_media/filezilla.xml"' in html
+    assert re.search(r'href="/ftp/alice.example/alice_media/connection\?back=ftp"\s+data-dialog', html)
 
 
-def test_cards_offer_connection_details_with_copy_buttons(alice: FlaskClient) -> None:
-    html = alice.get("/ftp").get_data(as_text=True)
+def test_connection_details_popup_has_copy_buttons_and_the_filezilla_file(alice: FlaskClient,
+                                                                         calls: MockCalls) -> None:
+    response = alice.get("/ftp/alice.example/alice_media/connection?back=ftp", headers=FRAGMENT)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
     assert '<code class="copy-value" id="ftp-alice_media-host">ftp.hestia.test</code>' in html
     assert '<code class="copy-value" id="ftp-alice_media-port">21</code>' in html
     assert '<code class="copy-value" id="ftp-alice_media-login">alice_media</code>' in html
     assert '<code class="copy-value" id="ftp-alice_media-folder">/public_html/media</code>' in html
     assert 'data-copy-target="ftp-alice_media-login"' in html
     assert "Explicit FTPS (FTP over TLS)" in html
+    assert 'href="/ftp/alice.example/alice_media/filezilla.xml"' in html
+    assert 'href="/ftp" data-close' in html
+    assert calls.commands() == []  # the stored listing and the server's settings are enough
+
+
+def test_cards_carry_no_connection_details(alice: FlaskClient) -> None:
+    html = alice.get("/ftp").get_data(as_text=True)
+    assert "copy-value" not in html and "filezilla.xml" not in html and "ftp.hestia.test" not in html
 
 
 def test_plain_ftp_server_is_labelled_as_such(settings: Settings, mock_app: Flask) -> None:
     client = make_app(with_server(settings, ftp_tls=False, ftp_port=2121)).test_client()
     sign_in(client, "alice")
-    html = client.get("/ftp").get_data(as_text=True)
+    html = client.get("/ftp/alice.example/alice_media/connection").get_data(as_text=True)
     assert "FTP (unencrypted)" in html and ">2121</code>" in html
 
 
@@ -152,6 +163,8 @@ def test_domain_without_ftp_users_says_so(alice: FlaskClient) -> None:
     "/ftp/bob.example/bob_web/edit",
     "/ftp/bob.example/bob_web/delete",
     "/ftp/bob.example/bob_web/filezilla.xml",
+    "/ftp/bob.example/bob_web/connection",
+    "/ftp/alice.example/bob_web/connection",
     "/ftp/alice.example/bob_web/edit",  # her domain, somebody else's account
     "/ftp/alice.example/alice_shop/edit",  # her account, but on another of her domains
     "/ftp/alice.example/alice_nobody/delete",
@@ -170,6 +183,7 @@ def test_another_users_domain_or_account_is_404_without_a_hestia_call(alice: Fla
     ("/ftp/alice.example/add", 'id="add-advanced-form"'),
     ("/ftp/alice.example/alice_media/edit", 'id="path-form"'),
     ("/ftp/alice.example/alice_media/delete", 'id="delete-form"'),
+    ("/ftp/alice.example/alice_media/connection", 'data-testid="connection-details"'),
 ])
 def test_popup_routes_serve_a_fragment_or_a_full_page(alice: FlaskClient, path: str, marker: str) -> None:
     fragment = alice.get(path, headers=FRAGMENT)
@@ -226,7 +240,9 @@ def test_markup_in_hestia_data_is_inert(app: Flask) -> None:
                    f"https://{hostile}/")
     with app.test_request_context("/ftp"):
         sign_in_g(app)
-        html = render_template("ftp/_card.html", card=card, back="ftp", show_domain_link=True)
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert hostile not in html
+        card_macro = '{% from "ftp/_card.html" import ftp_card %}{{ ftp_card(card, "ftp", True) }}'
+        for html in (render_template_string(card_macro, card=card),
+                     render_template("ftp/_modal_connection.html", card=card, cancel_url="/ftp")):
+            assert "<script>" not in html
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+            assert hostile not in html
