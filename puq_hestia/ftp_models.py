@@ -174,6 +174,7 @@ def build_overview(user: str, domains: Iterable[WebDomain], user_suspended: bool
     for d in domains:
         summary = DomainSummary(d.name, d.ip, d.suspended or user_suspended, d.ssl, len(d.ftp_accounts))
         summaries.append(summary)
-        cards.extend(FtpCard(a.username, d.name, a.path, summary.suspended, user_suspended, d.ip, summary.site_url)
+        site_url = summary.site_url
+        cards.extend(FtpCard(a.username, d.name, a.path, summary.suspended, user_suspended, d.ip, site_url)
                      for a in d.ftp_accounts)
     return Overview(user, user_suspended, tuple(summaries), tuple(cards))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from puq_hestia.errors import HestiaProtocolError
@@ -200,6 +201,7 @@ class DirectoryEntry:
         return cls(kind, mode, f"{date} {time}", owner, group, int(size), name)
 
 
+@lru_cache(maxsize=4096)  # the same few folders recur across a big listing (issue 7 profile)
 def normalise_ftp_path(raw: str) -> str:
     """Turn a stored FTP_PATH entry into a relative folder: ``/public_html/`` -> ``public_html``."""
     return "/".join(segment for segment in raw.split("/") if segment not in ("", "."))
@@ -230,7 +232,8 @@ def records(payload: Any, command: str) -> dict[str, Record]:
     for key, record in payload.items():
         if not isinstance(record, dict):
             raise HestiaProtocolError(f"{command}: entry {str(key)[:100]!r} is not an object")
-        result[str(key)] = {str(k): "" if v is None else str(v) for k, v in record.items()}
+        # Hestia's values are strings already; converting only the others keeps a 200-domain listing cheap.
+        result[str(key)] = {str(k): v if type(v) is str else "" if v is None else str(v) for k, v in record.items()}
     return result
 
 
