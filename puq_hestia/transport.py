@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random as random_module
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
+USER_AGENT = f"puq-hestia/{__version__}"
+
+
 class Transport:
     """POSTs commands to one Hestia server with timeouts, exit-code parsing and the retry policy."""
 
@@ -93,8 +97,14 @@ class Transport:
     ) -> None:
         self._config = config
         self._breaker = breaker  # the panel gives each server one (puq_hestia/breaker.py); the CLI needs none
-        self._session = session or requests.Session()
-        self._session.headers["User-Agent"] = f"puq-hestia/{__version__}"
+        # requests.Session is not documented as thread-safe, so each thread of a gunicorn worker gets its own
+        # (with its own keep-alive connections); a session given by the caller (tests) is shared as given.
+        self._shared = session
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        if session is not None:
+            session.headers["User-Agent"] = USER_AGENT
         self._sleep = sleep
         self._random = random
         self._host = urlsplit(config.api_url).netloc
@@ -109,8 +119,24 @@ class Transport:
         return self._call(command, args, want_json=True)
 
     def close(self) -> None:
-        """Close the HTTP session."""
-        self._session.close()
+        """Close the HTTP sessions of every thread."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in [*sessions, *([self._shared] if self._shared else [])]:
+            session.close()
+
+    @property
+    def _session(self) -> requests.Session:
+        """This thread's session: the caller's, or one made for the thread on first use."""
+        if self._shared is not None:
+            return self._shared
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def _call(self, command: str, args: Sequence[str], *, want_json: bool) -> Any:
         spec = get_spec(command)

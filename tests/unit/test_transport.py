@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,30 @@ def test_posts_form_to_api_with_timeouts_and_verify(
     assert request.headers["User-Agent"].startswith("puq-hestia/")
     assert request.req_kwargs["timeout"] == (2, 7)
     assert request.req_kwargs["verify"] is True
+
+
+def test_each_thread_gets_its_own_session_and_close_ends_them_all(transport: Transport, api: Api) -> None:
+    # requests.Session is not documented as thread-safe: gunicorn's threads must not share one.
+    sessions = []
+
+    def run_once() -> None:
+        sessions.append(transport._session)
+        transport.run(*DELETE)
+
+    for _ in range(3):
+        expect(api, *DELETE)
+    run_once()
+    run_once()  # the same thread keeps its session (and its keep-alive connection)
+    worker = threading.Thread(target=run_once)
+    worker.start()
+    worker.join()
+    assert sessions[0] is sessions[1] and sessions[2] is not sessions[0]
+    assert all(s.headers["User-Agent"].startswith("puq-hestia/") for s in sessions)
+    closed = []
+    for session in (sessions[0], sessions[2]):
+        session.close = lambda s=session: closed.append(s)  # type: ignore[method-assign]
+    transport.close()
+    assert closed == [sessions[0], sessions[2]]
 
 
 def test_pinned_ca_file_is_used_for_verification(api: Api, tmp_path: Path) -> None:
