@@ -1,4 +1,4 @@
-"""How a customer shares FTP access: the connection details on each card and a FileZilla site file."""
+"""How a customer shares FTP access: connection details (one by one or as one message) and a FileZilla site file."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ class ConnectionDetails:
     def protocol(self) -> str:
         """The protocol as a customer's FTP client names it."""
         return "Explicit FTPS (FTP over TLS)" if self.tls else "FTP (unencrypted)"
+
+    def share_text(self, domain: str) -> str:
+        """Everything at once, to paste into a message to whoever connects; the password travels separately."""
+        return "\n".join([
+            f"FTP access to {domain}",
+            f"Host: {self.host}",
+            f"Port: {self.port}",
+            f"Protocol: {self.protocol}",
+            f"Login: {self.login}",
+            f"Folder: {self.folder}",
+            "Password: sent separately",
+        ])
 
 
 def connection_details(server: ServerSettings, card: FtpCard) -> ConnectionDetails:

@@ -64,6 +64,11 @@ def test_copy_buttons_copy_the_connection_details(alice: Page, hestia: MockHesti
     assert alice.evaluate("navigator.clipboard.readText()") == "alice_media"
     dialog.get_by_role("button", name="Copy port").click()
     assert alice.evaluate("navigator.clipboard.readText()") == str(hestia.ftp_port)
+    dialog.get_by_role("button", name="Copy all connection details of alice_media").click()
+    shared = alice.evaluate("navigator.clipboard.readText()")
+    assert shared.splitlines() == ["FTP access to alice.example", "Host: 127.0.0.1", f"Port: {hestia.ftp_port}",
+                                   "Protocol: Explicit FTPS (FTP over TLS)", "Login: alice_media",
+                                   "Folder: /public_html/media", "Password: sent separately"]
     dialog.get_by_role("link", name="Close").click()
     expect(dialog).to_be_hidden()
 

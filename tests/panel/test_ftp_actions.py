@@ -61,6 +61,18 @@ def test_the_password_is_nowhere_else(alice: FlaskClient, caplog: pytest.LogCapt
     assert password not in page  # not in the activity list nor in a flash
 
 
+def test_the_result_page_offers_the_details_as_one_message_without_the_password(alice: FlaskClient) -> None:
+    response = alice.post("/ftp/add", data={"domain": "alice.example"})
+    html = response.get_data(as_text=True)
+    password = shown_password(response)
+    share = html[html.index('<pre class="share-text" id="result-all">'):]
+    share = share[:share.index("</pre>")]
+    assert "FTP access to alice.example" in share and "Host: ftp.hestia.test" in share
+    assert "Protocol: Explicit FTPS (FTP over TLS)" in share and "Password: sent separately" in share
+    assert password not in share
+    assert 'data-copy-target="result-all"' in html
+
+
 def test_simple_add_on_a_suspended_domain_is_refused_next_to_the_field(alice: FlaskClient, backend: Backend,
                                                                        calls: MockCalls) -> None:
     before = ftp_names(backend)
