@@ -58,7 +58,8 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
     store = Store(settings.database_url)
     servers = {}
     for server_id, server in settings.servers.items():
-        breaker = CircuitBreaker(server_id, clock=clock)
+        breaker = CircuitBreaker(server_id, threshold=server.breaker_threshold, cooldown=server.breaker_cooldown,
+                                 clock=clock)
         client = HestiaClient(server.config, transport=Transport(server.config, sleep=sleep, breaker=breaker))
         ftp = FtpService(client, store=store, server_id=server_id)
         servers[server_id] = ServerServices(server, client, ftp, breaker)

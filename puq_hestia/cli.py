@@ -193,7 +193,7 @@ def cmd_serve(rt: Runtime) -> int:
     """Run the panel under gunicorn (N workers x T threads); this process becomes gunicorn, so signals reach it."""
     if rt.args.config:
         os.environ["PUQ_HESTIA_CONFIG"] = rt.args.config
-    # Threads stay within requests' default pool of 10 connections per Hestia server and worker.
+    # At most 10 threads: each is one Hestia call in flight, and every call is a root shell script on Hestia.
     command = [sys.executable, "-m", "gunicorn", "--workers", str(rt.args.workers), "--threads", str(rt.args.threads),
                "--bind", f"{rt.args.host}:{rt.args.port}", "panel:create_app()"]
     os.execv(sys.executable, command)  # noqa: S606 (fixed argument list, no shell)

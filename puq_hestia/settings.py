@@ -7,8 +7,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from puq_hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.config import ServerConfig
 from puq_hestia.errors import ConfigError
 
@@ -16,6 +17,7 @@ DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"
 # Values that must never reach production: the demo's documented secrets and an empty key.
 _KNOWN_DEMO_SECRETS = frozenset({"", "change-me", "demo-panel-secret-key-not-for-production"})
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class ServerSettings:
     ftp_port: int = 21
     ftp_tls: bool = True
     panel_url: str = ""
+    breaker_threshold: int = DEFAULT_THRESHOLD  # transient failures in a row that open the circuit breaker
+    breaker_cooldown: float = DEFAULT_COOLDOWN  # seconds it stays open before one probe call
 
     @property
     def file_manager_url(self) -> str:
@@ -136,7 +140,8 @@ def _server(server_id: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> S
         override = env.get(_env_key("server", server_id, name))
         if override:
             raw[name] = override
-    ftp = {k: raw.pop(k) for k in ("ftp_host", "ftp_port", "ftp_tls", "panel_url") if k in raw}
+    ftp = {k: raw.pop(k) for k in ("ftp_host", "ftp_port", "ftp_tls", "panel_url", "breaker_threshold",
+                                    "breaker_cooldown") if k in raw}
     try:
         config = ServerConfig.from_mapping(raw)
     except ConfigError as e:
@@ -149,7 +154,18 @@ def _server(server_id: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> S
         ftp_port=int(ftp.get("ftp_port", 21)),
         ftp_tls=bool(ftp.get("ftp_tls", True)),
         panel_url=str(ftp.get("panel_url", config.url.rstrip("/"))),
+        breaker_threshold=_bounded(server_id, "breaker_threshold", int(ftp.get("breaker_threshold", DEFAULT_THRESHOLD)),
+                                   1, 1000),
+        breaker_cooldown=_bounded(server_id, "breaker_cooldown", float(ftp.get("breaker_cooldown", DEFAULT_COOLDOWN)),
+                                  0, 3600),
     )
+
+
+def _bounded(server_id: str, name: str, value: _N, low: _N, high: _N) -> _N:
+    """VALUE when LOW <= VALUE <= HIGH, else a ConfigError that names the setting."""
+    if not low <= value <= high:
+        raise ConfigError(f"server {server_id!r}: {name} must be between {low} and {high}, not {value}")
+    return value
 
 
 def _reseller(reseller_id: str, raw: Mapping[str, Any], env: Mapping[str, str], default: str) -> ResellerSettings:

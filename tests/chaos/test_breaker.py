@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 from chaos_support import FakeClock, Rig
 
+from panel.extensions import build_services
 from puq_hestia.breaker import BreakerState, CircuitBreaker, CircuitOpenError
-from puq_hestia.errors import AlreadyExistsError, HestiaConnectionError, HestiaTimeoutError, HestiaTLSError
+from puq_hestia.errors import (
+    AlreadyExistsError,
+    ConfigError,
+    HestiaConnectionError,
+    HestiaTimeoutError,
+    HestiaTLSError,
+)
+from puq_hestia.settings import Settings
 
 DOWN = HestiaConnectionError("cannot connect")
 
@@ -128,3 +136,24 @@ def test_resellers_are_told_nothing_changed_while_it_is_open(fresh: Rig) -> None
     assert response.status_code == 503
     assert "nothing was changed" in response.get_json()["message"]
     assert len(fresh.calls()) == count and not fresh.backend.users["bob"].suspended
+
+
+def _settings_with(**server: object) -> Settings:
+    return Settings.from_mapping({"panel": {"demo": True, "secret_key": "x" * 32, "database_url": "sqlite://"},
+                                  "servers": {"main": {"url": "https://hestia.test:8083", "hash": "A" * 20 + ":s",
+                                                       **server}}})
+
+
+def test_threshold_and_cooldown_come_from_the_server_settings() -> None:
+    services = build_services(_settings_with(breaker_threshold=2, breaker_cooldown=5), clock=FakeClock())
+    breaker = services.servers["main"].breaker
+    assert (breaker.threshold, breaker.cooldown) == (2, 5.0)
+    defaults = build_services(_settings_with()).servers["main"].breaker
+    assert (defaults.threshold, defaults.cooldown) == (5, 30.0)
+
+
+@pytest.mark.parametrize(("name", "value"), [("breaker_threshold", 0), ("breaker_cooldown", -1),
+                                             ("breaker_cooldown", 86400)])
+def test_out_of_range_breaker_settings_refuse_to_start(name: str, value: int) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be between"):
+        _settings_with(**{name: value})
