@@ -50,7 +50,7 @@ class PanelServices:
 
 def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
                    clock: Callable[[], float] = time.monotonic) -> PanelServices:
-    """Create the store and one HestiaClient + FtpService per configured server (one connection pool each).
+    """Create the store and one HestiaClient + FtpService per configured server.
 
     Each server gets a circuit breaker, so customers of a failing server are answered at once instead of
     waiting out timeouts (issue 6). ``sleep`` and ``clock`` exist so tests never wait on retries or cooldowns.

@@ -83,7 +83,7 @@ def _show_rule_error(form: PanelForm, error: FtpRuleError) -> None:
     if isinstance(error, NotOwnedError):
         abort(404)
     for name, message in (error.errors or {"": error.message}).items():
-        field = form._fields.get(name)
+        field = form[name] if name and name in form else None
         if field is not None:
             field.errors = [*field.errors, message]
         else:
@@ -168,9 +168,7 @@ def domain(domain: str) -> ResponseReturnValue:
 @login_required
 def connection(domain: str, username: str) -> ResponseReturnValue:
     """Connection details of one FTP user (popup or page): the stored listing and the settings, no Hestia call."""
-    service = _service()
-    known = service.known(g.user) or service.overview(g.user)  # a call only when nothing is stored yet
-    card = known.card(domain, username)
+    card = _service().listing(g.user).card(domain, username)  # a call only when nothing is stored yet
     if card is None:  # somebody else's domain or account, or one on another of her domains
         abort(404)
     return _render_form("ftp/_modal_connection.html", invalid=False, card=card,

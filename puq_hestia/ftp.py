@@ -79,12 +79,15 @@ class FtpService:
 
     def owns(self, user: str, domain: str, username: str | None = None) -> bool:
         """True when DOMAIN (and USERNAME) belong to USER, answered from the last listing without a call."""
-        known = self._index.lookup(user) or self.overview(user)
-        return known.has(domain, username)
+        return self.listing(user).has(domain, username)
 
     def known(self, user: str) -> Overview | None:
         """The last listing of USER kept in the store (no Hestia call), or None when there is none yet."""
         return self._index.lookup(user)
+
+    def listing(self, user: str) -> Overview:
+        """The stored listing of USER, or a fresh one (one Hestia call) when nothing is stored yet."""
+        return self._index.lookup(user) or self.overview(user)
 
     # -- changes ---------------------------------------------------------------------------------------------
     def create(self, user: str, domain: str, *, suffix: str | None = None, password: str | None = None,
@@ -155,7 +158,7 @@ class FtpService:
     # -- helpers ---------------------------------------------------------------------------------------------
     def _require_owned(self, user: str, domain: str, username: str | None = None) -> Overview:
         """The known listing, or NotOwnedError (-> 404) without any Hestia call."""
-        known = self._index.lookup(user) or self.overview(user)
+        known = self.listing(user)
         if not known.has(domain, username):
             raise NotOwnedError("No such web domain or FTP user in your account.")
         return known

@@ -24,6 +24,15 @@ def _breaker(clock: FakeClock, threshold: int = 3) -> CircuitBreaker:
     return CircuitBreaker("main", threshold=threshold, cooldown=30, clock=clock)
 
 
+def _half_open() -> CircuitBreaker:
+    """A breaker opened by one failure whose cooldown is over: the next call is the probe."""
+    clock = FakeClock()
+    breaker = _breaker(clock, threshold=1)
+    _fail(breaker)
+    clock.advance(30)
+    return breaker
+
+
 def _fail(breaker: CircuitBreaker, error: Exception = DOWN) -> None:
     breaker.before_call("v-list-users")
     breaker.record(error)
@@ -60,10 +69,7 @@ def test_tls_failures_neither_open_nor_close_it() -> None:
 
 
 def test_one_probe_after_the_cooldown_closes_it_on_success() -> None:
-    clock = FakeClock()
-    breaker = _breaker(clock, threshold=1)
-    _fail(breaker)
-    clock.advance(30)
+    breaker = _half_open()
     assert breaker.state is BreakerState.HALF_OPEN
     breaker.before_call("v-list-users")  # the probe
     with pytest.raises(CircuitOpenError):
@@ -88,10 +94,7 @@ def test_a_failed_probe_opens_it_for_another_cooldown() -> None:
 
 
 def test_a_probe_that_crashes_for_another_reason_lets_the_next_call_probe() -> None:
-    clock = FakeClock()
-    breaker = _breaker(clock, threshold=1)
-    _fail(breaker)
-    clock.advance(30)
+    breaker = _half_open()
     with pytest.raises(KeyError):
         breaker.call("v-list-users", lambda: {}["missing"])
     assert breaker.call("v-list-users", lambda: "ok") == "ok"
