@@ -22,7 +22,7 @@ from bench.seeding import ACCESS_KEY, SECRET_KEY
 from hestia_mock.testing import MockHestia
 from panel import create_app
 from panel.hooks import sign
-from puq_hestia.config import ServerConfig
+from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.settings import ResellerSettings, ServerSettings, Settings
 
 SERVER_ID = "main"

@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from puq_hestia.breaker import CircuitOpenError
-from puq_hestia.errors import HestiaError
 from puq_hestia.ftp import FtpRuleError, NotOwnedError
+from puq_hestia.hestia.breaker import CircuitOpenError
+from puq_hestia.hestia.errors import HestiaError
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CircuitOpenError)
     def _breaker_open(error: CircuitOpenError) -> ResponseReturnValue:
-        # Refused before any call (puq_hestia/breaker.py): fast, and certainly nothing changed.
+        # Refused before any call (puq_hestia/hestia/breaker.py): fast, and certainly nothing changed.
         seconds = max(1, math.ceil(error.retry_after))
         response = make_response(error_page(503, BREAKER_OPEN.format(seconds=seconds)))
         response.headers["Retry-After"] = str(seconds)

@@ -11,12 +11,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from puq_hestia.breaker import CircuitBreaker
-from puq_hestia.client import HestiaClient
 from puq_hestia.ftp import FtpService
+from puq_hestia.hestia.breaker import CircuitBreaker
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.transport import Transport
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
-from puq_hestia.transport import Transport
 
 # Module-level extension objects bound to each app in create_app (the Flask extension pattern).
 csrf = CSRFProtect()

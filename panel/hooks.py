@@ -24,9 +24,9 @@ from werkzeug.exceptions import HTTPException
 
 from panel.extensions import services
 from panel.hooks_openapi import openapi_document
-from puq_hestia.provisioning import ACTIONS, HookResult, ProvisioningContext, run_action
+from puq_hestia.auth.sso import SsoSigner
+from puq_hestia.billing.provisioning import ACTIONS, HookResult, ProvisioningContext, run_action
 from puq_hestia.settings import ResellerSettings
-from puq_hestia.sso import SsoSigner
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of `POST /hooks/<action>`, served at `/hooks/openapi.json`.
 
 Built in code from the action table, so a new action cannot be forgotten here. The request schemas describe
-the WHMCS params each action reads (`puq_hestia.whmcs`); other params are allowed and ignored, the way a WHMCS
+the WHMCS params each action reads (`puq_hestia.billing.whmcs`); other params are allowed and ignored, the way a WHMCS
 module receives the whole params array. Server fields (`serverhostname`, ...) are ignored by this endpoint: it
 always uses the bridge's configured server for the reseller.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from puq_hestia.provisioning import ACTIONS
+from puq_hestia.billing.provisioning import ACTIONS
 
 _SUMMARIES = {
     "create_account": "Create a Hestia user and, if a domain is given, its web domain; all or nothing.",

@@ -17,8 +17,8 @@ from flask.typing import ResponseReturnValue
 from panel.auth import start_session
 from panel.errors import error_page
 from panel.extensions import services
-from puq_hestia.errors import NotFoundError
-from puq_hestia.sso import SsoError, SsoInvalidError, SsoSigner
+from puq_hestia.auth.sso import SsoError, SsoInvalidError, SsoSigner
+from puq_hestia.hestia.errors import NotFoundError
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)

@@ -20,12 +20,12 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.errors import ConfigError, HestiaError
+from puq_hestia.auth.sso import SsoSigner
+from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
 from puq_hestia.ftp import FtpRuleError, FtpService
-from puq_hestia.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.errors import ConfigError, HestiaError
 from puq_hestia.settings import ServerSettings, Settings
-from puq_hestia.sso import SsoSigner
 from puq_hestia.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from puq_hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import ConfigError
+from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"

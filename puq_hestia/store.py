@@ -84,7 +84,7 @@ ftp_name_claims = sa.Table(
     sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Each customer's last listing (JSON made by puq_hestia.ownership), so ownership checks cost no Hestia call.
+# Each customer's last listing (JSON made by puq_hestia.ftp.ownership), so ownership checks cost no Hestia call.
 listings = sa.Table(
     "listings",
     metadata,
@@ -290,7 +290,7 @@ class Store:
         """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""
         self._write(sa.delete(accounts).where(_match(accounts, server_id=server_id, hestia_user=user)))
 
-    # -- FTP name claims and listings (puq_hestia.ftp, puq_hestia.ownership) ------------------------------
+    # -- FTP name claims and listings (puq_hestia.ftp, puq_hestia.ftp.ownership) ------------------------------
 
     def claim_name(
         self, server_id: str, ftp_user: str, *, stale_after: timedelta = timedelta(minutes=5)

@@ -1,4 +1,4 @@
-"""The circuit breaker per Hestia server (puq_hestia/breaker.py): fail fast after repeated transient failures,
+"""The circuit breaker per Hestia server (puq_hestia/hestia/breaker.py): fail fast after repeated transient failures,
 close again after a successful probe. Time is a fake clock; nothing sleeps."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from chaos_support import FakeClock, Rig
 
 from panel.extensions import build_services
-from puq_hestia.breaker import BreakerState, CircuitBreaker, CircuitOpenError
-from puq_hestia.errors import (
+from puq_hestia.hestia.breaker import BreakerState, CircuitBreaker, CircuitOpenError
+from puq_hestia.hestia.errors import (
     AlreadyExistsError,
     ConfigError,
     HestiaConnectionError,

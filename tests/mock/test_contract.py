@@ -18,9 +18,9 @@ import responses
 
 from hestia_mock import bridge
 from hestia_mock.models import Backend
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.models import HestiaUser, WebDomain, parse_web_domains, records
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.models import HestiaUser, WebDomain, parse_web_domains, records
 
 DATA = Path(__file__).parent.parent / "data"
 URL = "https://hestia.test:8083"

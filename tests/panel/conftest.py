@@ -17,7 +17,7 @@ from panel_testing import ACCESS_KEY, HESTIA_URL, PANEL_SECRET, SECRET_KEY, Mock
 
 from hestia_mock import bridge
 from hestia_mock.models import Backend
-from puq_hestia.config import ServerConfig
+from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.settings import ServerSettings, Settings
 
 

@@ -16,7 +16,7 @@ from panel_testing import ALICE, make_app, sign_in
 from panel import TEMPLATE_FOLDER
 from panel.activity import describe
 from panel.extensions import PanelServices
-from puq_hestia.errors import ConfigError
+from puq_hestia.hestia.errors import ConfigError
 from puq_hestia.settings import Settings
 from puq_hestia.store import AuditEvent
 

@@ -25,12 +25,12 @@ from panel import create_app
 from panel import hooks as panel_hooks
 from panel import sso as panel_sso
 from panel.extensions import EXTENSION_KEY, csrf
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.provisioning import ProvisioningContext
+from puq_hestia.billing.provisioning import ProvisioningContext
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.transport import Transport
 from puq_hestia.settings import Settings
 from puq_hestia.store import Store
-from puq_hestia.transport import Transport
 
 DEMO_HASH = "PUQDEMOACCESSKEY0001:puqdemosecret000000000000000000000000001"
 URL = bridge.DEFAULT_URL

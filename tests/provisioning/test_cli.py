@@ -10,7 +10,7 @@ import pytest
 from provisioning_support import DEMO_HASH, PANEL_SECRET, URL, Mock, whmcs_params
 
 from puq_hestia import cli
-from puq_hestia.sso import SsoSigner
+from puq_hestia.auth.sso import SsoSigner
 
 CONFIG = f"""
 [panel]

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from provisioning_support import Mock, quick_client, whmcs_params
 
-from puq_hestia import provisioning as prov
-from puq_hestia.provisioning import ProvisioningContext
+from puq_hestia.billing import provisioning as prov
+from puq_hestia.billing.provisioning import ProvisioningContext
 from puq_hestia.store import Store
 
 # -- create ----------------------------------------------------------------------------------------------------

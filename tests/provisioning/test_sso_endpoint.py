@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from provisioning_support import PANEL_SECRET, PUBLIC_URL, Mock
 
-from puq_hestia.sso import SsoSigner
+from puq_hestia.auth.sso import SsoSigner
 
 
 @pytest.fixture

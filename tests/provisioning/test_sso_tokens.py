@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from puq_hestia.sso import SsoExpiredError, SsoInvalidError, SsoSigner, SsoUsedError
+from puq_hestia.auth.sso import SsoExpiredError, SsoInvalidError, SsoSigner, SsoUsedError
 from puq_hestia.store import Store
 
 SECRET = "test-panel-secret-key-0123456789abcdef"

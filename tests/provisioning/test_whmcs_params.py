@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from puq_hestia.whmcs import (
+from puq_hestia.billing.whmcs import (
     MASK,
     ParamsError,
     mask_params,

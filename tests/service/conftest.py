@@ -12,11 +12,11 @@ from service_harness import ACCESS_KEY, SECRET_KEY, URL, Harness
 
 from hestia_mock import bridge
 from hestia_mock.models import Backend
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
 from puq_hestia.ftp import FtpService
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.transport import Transport
 from puq_hestia.store import Store
-from puq_hestia.transport import Transport
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 
 from hestia_mock.models import Backend
-from puq_hestia.client import HestiaClient
 from puq_hestia.ftp import FtpService
+from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.store import Store
 
 URL = "https://hestia.test:8083"

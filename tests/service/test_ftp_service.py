@@ -7,7 +7,6 @@ import threading
 import pytest
 from service_harness import Harness
 
-from puq_hestia.errors import HestiaConnectionError
 from puq_hestia.ftp import (
     DomainSuspendedError,
     FolderMissingError,
@@ -16,6 +15,7 @@ from puq_hestia.ftp import (
     NotOwnedError,
     UserSuspendedError,
 )
+from puq_hestia.hestia.errors import HestiaConnectionError
 
 
 def test_overview_is_one_call_with_every_ftp_user(harness: Harness) -> None:

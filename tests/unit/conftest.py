@@ -8,9 +8,9 @@ import pytest
 import responses
 from hestia_fakes import ACCESS_KEY, ADMIN_PASSWORD, ADMIN_USER, SECRET_KEY, URL
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.transport import Transport
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.transport import Transport
 
 
 @pytest.fixture

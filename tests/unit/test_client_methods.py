@@ -9,8 +9,8 @@ import pytest
 import responses
 from hestia_fakes import data_text, expect
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.errors import (
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.errors import (
     ForbiddenError,
     HestiaProtocolError,
     HestiaUsageError,

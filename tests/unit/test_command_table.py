@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from puq_hestia.commands import COMMANDS, MASK, get_spec, has_control_character, mask_text
-from puq_hestia.errors import HestiaUsageError
+from puq_hestia.hestia.commands import COMMANDS, MASK, get_spec, has_control_character, mask_text
+from puq_hestia.hestia.errors import HestiaUsageError
 
 ISSUE_COMMANDS = {
     "v-list-web-domains", "v-list-web-domain", "v-add-web-domain-ftp", "v-change-web-domain-ftp-password",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from puq_hestia.credentials import (
+from puq_hestia.ftp.credentials import (
     FTP_LOGIN_MAX,
     RESERVED_USERNAMES,
     InvalidCredentialError,

@@ -6,10 +6,10 @@ import pytest
 import responses
 from hestia_fakes import ACCESS_KEY, SECRET_KEY, URL, expect
 
-from puq_hestia import errors
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import EXIT_CODES, HestiaCommandError, HestiaError
-from puq_hestia.transport import Transport
+from puq_hestia.hestia import errors
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import EXIT_CODES, HestiaCommandError, HestiaError
+from puq_hestia.hestia.transport import Transport
 
 # Hestia's own HTTP status for each code (HESTIA_API.md §2.3); the client must not depend on it.
 HTTP_STATUS = {0: 200, 1: 400, 2: 422, 5: 401, 6: 401, 9: 401, 10: 401, 11: 400, 21: 401}

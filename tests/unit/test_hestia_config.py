@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from hestia_fakes import ACCESS_KEY, SECRET_KEY, URL
 
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import ConfigError
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import ConfigError
 
 KEYS = {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
 

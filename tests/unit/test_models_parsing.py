@@ -9,8 +9,8 @@ from hestia_fakes import data_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from puq_hestia.errors import HestiaProtocolError
-from puq_hestia.models import (
+from puq_hestia.hestia.errors import HestiaProtocolError
+from puq_hestia.hestia.models import (
     DirectoryEntry,
     FtpAccount,
     HestiaUser,

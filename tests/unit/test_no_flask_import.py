@@ -8,7 +8,7 @@ import sys
 
 def test_client_import_does_not_import_flask() -> None:
     code = (
-        "import sys, puq_hestia, puq_hestia.client, puq_hestia.config, puq_hestia.models; "
+        "import sys, puq_hestia, puq_hestia.hestia.client, puq_hestia.hestia.config, puq_hestia.hestia.models; "
         "loaded = sorted(m for m in sys.modules if m == 'flask' or m.startswith(('flask.', 'werkzeug'))); "
         "print(','.join(loaded))"
     )

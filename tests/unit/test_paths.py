@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from puq_hestia.paths import (
+from puq_hestia.ftp.paths import (
     MAX_DEPTH,
     MAX_LENGTH,
     InvalidPathError,

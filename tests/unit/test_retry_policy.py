@@ -11,9 +11,9 @@ import responses
 from hestia_fakes import ACCESS_KEY, SECRET_KEY, URL, data_text, expect
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import (
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import (
     ApiDisabledError,
     AuthenticationError,
     ForbiddenError,
@@ -24,7 +24,7 @@ from puq_hestia.errors import (
     HestiaTLSError,
     LoadTooHighError,
 )
-from puq_hestia.transport import Transport
+from puq_hestia.hestia.transport import Transport
 
 
 def _refused() -> requests.ConnectionError:

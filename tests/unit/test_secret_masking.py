@@ -10,10 +10,10 @@ import responses
 from hestia_fakes import ACCESS_KEY, ADMIN_PASSWORD, SECRET_KEY, URL, expect
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.commands import MASK
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import ConfigError, HestiaError, HestiaUsageError, InvalidInputError
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.commands import MASK
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import ConfigError, HestiaError, HestiaUsageError, InvalidInputError
 
 Api = responses.RequestsMock
 FTP_PASSWORD = "Sekrit-Ftp-Pass-5521"
@@ -104,7 +104,7 @@ def test_each_call_is_logged_with_masked_arguments(
     )
     assert client.users.check_password("alice", USER_PASSWORD) is False
     records = [
-        r for r in debug_logs.records if r.name == "puq_hestia.transport" and r.levelno == logging.DEBUG
+        r for r in debug_logs.records if r.name == "puq_hestia.hestia.transport" and r.levelno == logging.DEBUG
     ]
     assert len(records) == 1
     message = records[0].getMessage()

@@ -11,9 +11,9 @@ import responses
 from hestia_fakes import ACCESS_KEY, API_URL, SECRET_KEY, URL, data_text, expect, form
 from responses import matchers
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import (
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import (
     AlreadyExistsError,
     AuthenticationError,
     DisabledError,
@@ -23,7 +23,7 @@ from puq_hestia.errors import (
     NotFoundError,
     UnexpectedExitCodeError,
 )
-from puq_hestia.transport import Transport
+from puq_hestia.hestia.transport import Transport
 
 Api = responses.RequestsMock
 LIST = ("v-list-web-domains", "alice", "json")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from puq_hestia.errors import HestiaConnectionError, HestiaError, HestiaTLSError, LoadTooHighError
+from puq_hestia.hestia.errors import HestiaConnectionError, HestiaError, HestiaTLSError, LoadTooHighError
 
 __all__ = ["BreakerState", "CircuitBreaker", "CircuitOpenError", "is_transient"]
 

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from puq_hestia.errors import HestiaUsageError
+from puq_hestia.hestia.errors import HestiaUsageError
 
 #: What replaces a secret value in logs and error texts.
 MASK = "***"

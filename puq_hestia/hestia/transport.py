@@ -29,10 +29,10 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from puq_hestia import __version__
-from puq_hestia.breaker import CircuitBreaker
-from puq_hestia.commands import CommandSpec, get_spec, mask_text
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import (
+from puq_hestia.hestia.breaker import CircuitBreaker
+from puq_hestia.hestia.commands import CommandSpec, get_spec, mask_text
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import (
     AuthenticationError,
     HestiaCommandError,
     HestiaConnectionError,
@@ -46,7 +46,7 @@ from puq_hestia.errors import (
     UnexpectedExitCodeError,
 )
 
-log = logging.getLogger("puq_hestia.transport")
+log = logging.getLogger("puq_hestia.hestia.transport")
 
 EXIT_CODE_HEADER = "Hestia-Exit-Code"
 # Longest Hestia text kept in an exception (an HTML error page is not useful in full).
@@ -96,7 +96,7 @@ class Transport:
         breaker: CircuitBreaker | None = None,
     ) -> None:
         self._config = config
-        self._breaker = breaker  # the panel gives each server one (puq_hestia/breaker.py); the CLI needs none
+        self._breaker = breaker  # the panel gives each server one (puq_hestia/hestia/breaker.py); the CLI needs none
         # requests.Session is not documented as thread-safe, so each thread of a gunicorn worker gets its own
         # (with its own keep-alive connections); a session given by the caller (tests) is shared as given.
         self._shared = session

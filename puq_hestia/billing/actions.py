@@ -2,7 +2,7 @@
 
 Each action validates its params first, then makes the fewest Hestia calls that reach the goal. Failures are
 raised as :class:`Failure` with a kind (which becomes the hooks endpoint's HTTP status) and a text naming what
-to fix; :mod:`puq_hestia.provisioning` turns them into WHMCS's return values and logs them.
+to fix; :mod:`puq_hestia.billing.provisioning` turns them into WHMCS's return values and logs them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from puq_hestia.client import HestiaClient
-from puq_hestia.errors import (
+from puq_hestia.auth.sso import SsoSigner
+from puq_hestia.billing.whmcs import AccountParams, new_account_params, package_param, password_param, username_param
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import (
     AlreadyExistsError,
     HestiaConnectionError,
     HestiaError,
@@ -22,13 +25,10 @@ from puq_hestia.errors import (
     NotSuspendedError,
     SuspendedError,
 )
-from puq_hestia.models import HestiaUser
-from puq_hestia.whmcs import AccountParams, new_account_params, package_param, password_param, username_param
+from puq_hestia.hestia.models import HestiaUser
+from puq_hestia.store import Store
 
-if TYPE_CHECKING:
-    from puq_hestia.provisioning import ProvisioningContext
-
-__all__ = ["ACTIONS", "Action", "Failure", "Kind", "Outcome"]
+__all__ = ["ACTIONS", "Action", "Failure", "Kind", "Outcome", "ProvisioningContext"]
 
 
 class Kind(StrEnum):
@@ -66,9 +66,26 @@ class Outcome:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProvisioningContext:
+    """Where and for whom a provisioning function acts.
+
+    ``client`` is the configured server's client (hooks endpoint, CLI); without it, one is built from the
+    params' server fields with ``client_factory``. ``reseller_id`` limits the call to accounts that reseller
+    created (the store records owners); None means an operator acting on any account.
+    """
+
+    client: HestiaClient | None = None
+    server_id: str = "default"
+    store: Store | None = None
+    reseller_id: str | None = None
+    sso: SsoSigner | None = None
+    client_factory: Callable[[ServerConfig], HestiaClient] = field(default=HestiaClient, repr=False)
+
+
 #: Returns the Hestia client, connecting on first use (so actions validate everything before it).
 Connect = Callable[[], HestiaClient]
-Runner = Callable[[Mapping[str, Any], "ProvisioningContext", Connect], Outcome]
+Runner = Callable[[Mapping[str, Any], ProvisioningContext, Connect], Outcome]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 ``create_account(params)`` and its siblings take the ``params`` mapping WHMCS passes to a server module and
 return ``"success"`` or an error text the reseller can act on; they never raise. Everything is validated
-before the first Hestia call (:mod:`puq_hestia.whmcs`). A :class:`ProvisioningContext` decides which Hestia
+before the first Hestia call (:mod:`puq_hestia.billing.whmcs`). A :class:`ProvisioningContext` decides which Hestia
 server is used: the hooks endpoint passes the bridge's configured client for the reseller (never a host named
 in the request: SSRF), while direct calls (library, CLI) build the connection from the params' server fields.
 
-Every call is logged on ``puq_hestia.provisioning`` with masked params (WHMCS's logModuleCall idea) and, when
+Every call is logged on ``puq_hestia.billing.provisioning`` with masked params (WHMCS's logModuleCall idea) and, when
 a store is at hand, recorded as an audit event on the customer's account.
 """
 
@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from puq_hestia.billing import ACTIONS, Action, Failure, Kind, Outcome
-from puq_hestia.client import HestiaClient
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import (
+from puq_hestia.billing.actions import ACTIONS, Action, Failure, Kind, Outcome, ProvisioningContext
+from puq_hestia.billing.whmcs import ParamsError, mask_params, server_config_from_params, username_param
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.errors import (
     AuthenticationError,
     HestiaCommandError,
     HestiaConnectionError,
@@ -30,9 +30,6 @@ from puq_hestia.errors import (
     HestiaUsageError,
     LoadTooHighError,
 )
-from puq_hestia.sso import SsoSigner
-from puq_hestia.store import Store
-from puq_hestia.whmcs import ParamsError, mask_params, server_config_from_params, username_param
 
 __all__ = [
     "ACTIONS",
@@ -54,7 +51,7 @@ __all__ = [
     "usage_update",
 ]
 
-log = logging.getLogger("puq_hestia.provisioning")
+log = logging.getLogger("puq_hestia.billing.provisioning")
 
 #: HTTP status of each failure kind at the hooks endpoint.
 HTTP_STATUS: dict[Kind, int] = {
@@ -70,23 +67,6 @@ HTTP_STATUS: dict[Kind, int] = {
 }
 # Failures a redelivery may try again, because nothing was done: not stored as the idempotent answer.
 _RETRYABLE = frozenset({Kind.INVALID, Kind.FOREIGN, Kind.UNAVAILABLE, Kind.INTERNAL})
-
-
-@dataclass(frozen=True)
-class ProvisioningContext:
-    """Where and for whom a provisioning function acts.
-
-    ``client`` is the configured server's client (hooks endpoint, CLI); without it, one is built from the
-    params' server fields with ``client_factory``. ``reseller_id`` limits the call to accounts that reseller
-    created (the store records owners); None means an operator acting on any account.
-    """
-
-    client: HestiaClient | None = None
-    server_id: str = "default"
-    store: Store | None = None
-    reseller_id: str | None = None
-    sso: SsoSigner | None = None
-    client_factory: Callable[[ServerConfig], HestiaClient] = field(default=HestiaClient, repr=False)
 
 
 @dataclass(frozen=True)

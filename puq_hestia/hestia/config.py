@@ -8,8 +8,8 @@ from dataclasses import KW_ONLY, InitVar, dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from puq_hestia.commands import has_control_character
-from puq_hestia.errors import ConfigError
+from puq_hestia.hestia.commands import has_control_character
+from puq_hestia.hestia.errors import ConfigError
 
 ENV_PREFIX = "PUQ_HESTIA_"
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from puq_hestia.ftp_models import DomainSummary, FtpCard, Overview
+from puq_hestia.ftp.models import DomainSummary, FtpCard, Overview
 from puq_hestia.store import Store
 
 

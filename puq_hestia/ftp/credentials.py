@@ -12,7 +12,7 @@ import re
 import secrets
 import string
 
-from puq_hestia.paths import quote_char
+from puq_hestia.ftp.paths import quote_char
 
 __all__ = [
     "FTP_LOGIN_MAX",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from puq_hestia.errors import HestiaProtocolError
+from puq_hestia.hestia.errors import HestiaProtocolError
 
 #: A package limit: a number, or None for ``unlimited``.
 Limit = int | None

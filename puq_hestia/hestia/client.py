@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import builtins
 
-from puq_hestia.config import ServerConfig
-from puq_hestia.errors import (
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import (
     AuthenticationError,
     HestiaProtocolError,
     HestiaUsageError,
     InvalidArgumentsError,
 )
-from puq_hestia.models import (
+from puq_hestia.hestia.models import (
     DirectoryEntry,
     HestiaUser,
     Package,
@@ -26,7 +26,7 @@ from puq_hestia.models import (
     parse_web_domains,
     records,
 )
-from puq_hestia.transport import Transport
+from puq_hestia.hestia.transport import Transport
 
 # Hestia's exit code for a wrong password (E_PASSWORD, HESTIA_API.md §6.6).
 _E_PASSWORD = 9

@@ -15,15 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from puq_hestia.config import ServerConfig
-from puq_hestia.credentials import (
+from puq_hestia.ftp.credentials import (
     InvalidCredentialError,
     validate_domain,
     validate_email,
     validate_hestia_username,
     validate_password,
 )
-from puq_hestia.errors import ConfigError
+from puq_hestia.hestia.config import ServerConfig
+from puq_hestia.hestia.errors import ConfigError
 
 __all__ = [
     "MASK",

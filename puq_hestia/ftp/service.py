@@ -13,17 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from puq_hestia import credentials, paths
-from puq_hestia.client import HestiaClient
-from puq_hestia.errors import (
-    AlreadyExistsError,
-    HestiaConnectionError,
-    HestiaError,
-    NotFoundError,
-    SuspendedError,
-)
-from puq_hestia.errors import InvalidInputError as HestiaInvalidInputError
-from puq_hestia.ftp_models import (
+from puq_hestia.ftp import credentials, paths
+from puq_hestia.ftp.models import (
     Created,
     DomainSuspendedError,
     FolderMissingError,
@@ -38,7 +29,16 @@ from puq_hestia.ftp_models import (
     UserSuspendedError,
     build_overview,
 )
-from puq_hestia.ownership import OwnershipIndex
+from puq_hestia.ftp.ownership import OwnershipIndex
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.hestia.errors import (
+    AlreadyExistsError,
+    HestiaConnectionError,
+    HestiaError,
+    NotFoundError,
+    SuspendedError,
+)
+from puq_hestia.hestia.errors import InvalidInputError as HestiaInvalidInputError
 from puq_hestia.store import Store
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from puq_hestia.models import WebDomain
+from puq_hestia.hestia.models import WebDomain
 
 
 class FtpRuleError(Exception):
