@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from panel import auth, ftp, hooks, sso
+from panel import auth, ftp, health, hooks, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
+from panel.health import register_store_outage_handlers
 from panel.security import install_security_headers, session_config
 from puq_hestia.settings import Settings
 
 # templates/ is installed as the package panel.templates (setup.py), in editable and regular installs alike.
 TEMPLATE_FOLDER = str(files("panel.templates"))
+#: Set by `puq-hestia serve` for its workers once it has migrated the store.
+SCHEMA_MIGRATED_ENV = "PUQ_HESTIA_SCHEMA_MIGRATED"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -39,20 +43,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    app.extensions[EXTENSION_KEY] = build_services(settings)
+    # `puq-hestia serve` migrated the schema once before forking its workers (no race on a fresh store).
+    migrated = os.environ.get(SCHEMA_MIGRATED_ENV) == "1"
+    app.extensions[EXTENSION_KEY] = build_services(settings, migrate=not migrated)
     csrf.init_app(app)
     limiter.init_app(app)
     install_security_headers(app, hsts=not settings.demo)
     register_error_handlers(app)
+    register_store_outage_handlers(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(ftp.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # billing systems prove origin with the HMAC signature, not a CSRF token
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """Liveness for load balancers: the process answers (Hestia is not called)."""
-        return {"status": "ok"}
 
     return app

@@ -15,6 +15,7 @@ from puq_hestia.ftp import FtpService
 from puq_hestia.hestia.breaker import CircuitBreaker
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.transport import Transport
+from puq_hestia.intents import IntentLog
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
 
@@ -49,18 +50,21 @@ class PanelServices:
 
 
 def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.monotonic) -> PanelServices:
+                   clock: Callable[[], float] = time.monotonic, migrate: bool = True) -> PanelServices:
     """Create the store and one HestiaClient + FtpService per configured server.
 
     Each server gets a circuit breaker, so customers of a failing server are answered at once instead of
     waiting out timeouts (issue 6). ``sleep`` and ``clock`` exist so tests never wait on retries or cooldowns.
+    Every mutating call is written down first (IntentLog, DESIGN.md §7). ``migrate`` is False under
+    ``puq-hestia serve``, which migrated the schema once before starting its workers.
     """
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, options=settings.store, migrate=migrate)
     servers = {}
     for server_id, server in settings.servers.items():
         breaker = CircuitBreaker(server_id, threshold=server.breaker_threshold, cooldown=server.breaker_cooldown,
                                  clock=clock)
-        client = HestiaClient(server.config, transport=Transport(server.config, sleep=sleep, breaker=breaker))
+        transport = Transport(server.config, sleep=sleep, breaker=breaker, journal=IntentLog(store, server_id))
+        client = HestiaClient(server.config, transport=transport)
         ftp = FtpService(client, store=store, server_id=server_id)
         servers[server_id] = ServerServices(server, client, ftp, breaker)
     return PanelServices(settings, store, servers)

@@ -26,6 +26,7 @@ from panel.extensions import services
 from panel.hooks_openapi import openapi_document
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, HookResult, ProvisioningContext, run_action
+from puq_hestia.intents import intent_origin
 from puq_hestia.settings import ResellerSettings
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
@@ -86,9 +87,11 @@ def run_hook(action: str) -> Response:
         raise HookError(409, "This signed request was already received (replay); sign each delivery anew. "
                              "Nothing was changed.")
     key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return _respond(_provision(action, params, reseller))
-    return _run_once(action, params, reseller, key, body)
+    # Every change this delivery makes is written down as its intent, tied to the delivery (DESIGN.md §7).
+    with intent_origin(f"hook:{reseller.id}:{key}" if key is not None else f"hook:{reseller.id}"):
+        if key is None:
+            return _respond(_provision(action, params, reseller))
+        return _run_once(action, params, reseller, key, body)
 
 
 def _read_body() -> bytes:

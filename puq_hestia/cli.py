@@ -5,6 +5,8 @@
     puq-hestia sso-link USER [--server ID]
     puq-hestia ftp list|add|passwd|path|delete ...
     puq-hestia serve [--host H] [--port P] [--workers N]
+    puq-hestia migrate                  create or upgrade the store's schema
+    puq-hestia maintain [--grace S]     settle open intents, release stale claims, purge (cron / systemd timer)
 
 Settings come from --config or PUQ_HESTIA_CONFIG (Settings.load). Exit status: 0 on success, 1 when the
 action failed, 2 for a usage or configuration error. Flask is imported only by `serve`.
@@ -18,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from datetime import timedelta
 from typing import Any, TextIO
 
 from puq_hestia.auth.sso import SsoSigner
@@ -25,6 +28,9 @@ from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, descri
 from puq_hestia.ftp import FtpRuleError, FtpService
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import ConfigError, HestiaError
+from puq_hestia.hestia.transport import Transport
+from puq_hestia.intents import IntentLog
+from puq_hestia.maintenance import Retention, run_maintenance
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
 
@@ -62,9 +68,10 @@ class Runtime:
         except ConfigError as error:
             raise UsageError(str(error)) from None
 
-    def client(self, server: ServerSettings) -> HestiaClient:
-        """A client for SERVER, closed when the command ends."""
-        client = HestiaClient(server.config)
+    def client(self, server: ServerSettings, *, journal: bool = True) -> HestiaClient:
+        """A client for SERVER whose changes are written down first (DESIGN.md §7), closed at the end."""
+        transport = Transport(server.config, journal=IntentLog(self.store, server.id) if journal else None)
+        client = HestiaClient(server.config, transport=transport)
         self._stack.callback(client.close)
         return client
 
@@ -72,7 +79,7 @@ class Runtime:
     def store(self) -> Store:
         """The bridge's store, closed when the command ends."""
         if self._store is None:
-            self._store = self._stack.enter_context(Store(self.settings.database_url))
+            self._store = self._stack.enter_context(Store(self.settings.database_url, options=self.settings.store))
         return self._store
 
     def signer(self) -> SsoSigner:
@@ -93,7 +100,7 @@ def cmd_check(rt: Runtime) -> int:
     failed = 0
     for server in servers:
         try:
-            rt.client(server).ping()
+            rt.client(server, journal=False).ping()
         except HestiaError as error:
             failed += 1
             rt.print(f"{server.id}: FAILED: {describe_hestia_error(error).message}")
@@ -189,10 +196,29 @@ def cmd_ftp_delete(rt: Runtime) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(rt: Runtime) -> int:
+    """Create the store's tables, or add what a newer release needs to an existing store."""
+    done = rt.store.migrate()
+    rt.print("\n".join(done) if done else "the store is up to date")
+    return EXIT_OK
+
+
+def cmd_maintain(rt: Runtime) -> int:
+    """Settle open intents against Hestia, free stuck hook deliveries and claims, purge old rows."""
+    clients = {sid: rt.client(server) for sid, server in rt.settings.servers.items()}
+    report = run_maintenance(rt.store, clients, retention=Retention(grace=timedelta(seconds=rt.args.grace)))
+    for line in report.lines():
+        rt.print(line)
+    return EXIT_OK
+
+
 def cmd_serve(rt: Runtime) -> int:
     """Run the panel under gunicorn (N workers x T threads); this process becomes gunicorn, so signals reach it."""
     if rt.args.config:
         os.environ["PUQ_HESTIA_CONFIG"] = rt.args.config
+    # Once, before any worker starts: workers racing to create tables on a fresh SQLite file failed to boot.
+    rt.store.migrate()
+    os.environ["PUQ_HESTIA_SCHEMA_MIGRATED"] = "1"
     # At most 10 threads: each is one Hestia call in flight, and every call is a root shell script on Hestia.
     command = [sys.executable, "-m", "gunicorn", "--workers", str(rt.args.workers), "--threads", str(rt.args.threads),
                "--bind", f"{rt.args.host}:{rt.args.port}", "panel:create_app()"]
@@ -223,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, choices=range(1, 11), default=8, metavar="1-10")
+    _command(sub, "migrate", cmd_migrate, "create or upgrade the store's schema")
+    maintain = _command(sub, "maintain", cmd_maintain, "settle what a crash left open; purge expired rows")
+    maintain.add_argument("--grace", type=float, default=120.0,
+                          help="seconds an open change must be old before it is settled (default 120)")
     return parser
 
 

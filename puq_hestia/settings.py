@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import ConfigError
@@ -67,6 +68,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     trusted_proxies: int = 0
+    store: StoreOptions = field(default_factory=StoreOptions)
 
     def server(self, server_id: str | None = None) -> ServerSettings:
         """The named server, or the default one."""
@@ -125,6 +127,7 @@ class Settings:
             session_idle_minutes=int(panel.get("session_idle_minutes", 30)),
             session_absolute_hours=int(panel.get("session_absolute_hours", 12)),
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
+            store=_store_options(dict(data.get("store", {}))),
         )
 
 
@@ -176,3 +179,29 @@ def _reseller(reseller_id: str, raw: Mapping[str, Any], env: Mapping[str, str], 
     if not cleaned:
         raise ConfigError(f"reseller {reseller_id!r} has no secret")
     return ResellerSettings(id=reseller_id, secrets=cleaned, server=str(raw.get("server", default)))
+
+
+# [store] keys -> (StoreOptions field, lowest, highest): bounded, so a typo cannot make a request wait for ever.
+_STORE_KEYS: dict[str, tuple[str, float, float]] = {
+    "pool_size": ("pool_size", 1, 100),
+    "max_overflow": ("max_overflow", 0, 100),
+    "pool_timeout": ("pool_timeout_s", 0.1, 60),
+    "connect_timeout": ("connect_timeout_s", 1, 60),
+    "statement_timeout": ("statement_timeout_s", 0.1, 300),
+    "lock_timeout": ("lock_timeout_s", 0.1, 300),
+}
+
+
+def _store_options(raw: Mapping[str, Any]) -> StoreOptions:
+    """The [store] table: pool size and bounded waits (seconds); unknown keys are refused."""
+    unknown = sorted(set(raw) - set(_STORE_KEYS))
+    if unknown:
+        raise ConfigError(f"[store] has unknown keys {unknown}; known: {sorted(_STORE_KEYS)}")
+    values: dict[str, float] = {}
+    for key, value in raw.items():
+        name, low, high = _STORE_KEYS[key]
+        number = float(value)
+        if not low <= number <= high:
+            raise ConfigError(f"store.{key} must be between {low:g} and {high:g}, not {value}")
+        values[name] = int(number) if key in ("pool_size", "max_overflow") else number
+    return StoreOptions(**values)  # type: ignore[arg-type]

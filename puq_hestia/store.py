@@ -13,20 +13,21 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ColumnElement, Executable
 
-__all__ = ["DEFAULT_URL", "AuditEvent", "HookRecord", "Store", "StoreError", "metadata"]
+from puq_hestia.database import STORE_OUTAGES, StoreOptions, StoreUnavailableError, make_engine, migrate
+
+__all__ = [
+    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "HookRecord", "Store", "StoreError", "StoreOptions",
+    "StoreUnavailableError", "metadata",
+]
 
 DEFAULT_URL = "sqlite:///instance/puq-hestia.sqlite3"
 DETAIL_MAX = 500
-SQLITE_BUSY_TIMEOUT_S = 10.0
 HOOK_PENDING, HOOK_DONE = "pending", "done"
 
 metadata = sa.MetaData()
@@ -95,6 +96,33 @@ listings = sa.Table(
 )
 
 
+# A change to Hestia, written down before it is sent (DESIGN.md §7; puq_hestia.intents): never a password.
+intents = sa.Table(
+    "intents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("command", sa.String(64), nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),
+    sa.Column("args_json", sa.Text, nullable=False),  # the masked arguments: the evidence that recognises it
+    sa.Column("origin", sa.String(255)),  # who asked: "hook:<reseller>:<key>", "panel:<user>", "cli"
+    sa.Column("state", sa.String(16), nullable=False),  # open, done, failed, unknown, then settled by maintain
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.String(DETAIL_MAX)),
+    sa.Index("ix_intents_state", "state", "id"),
+)
+
+# Named leases with an expiry: one maintenance run at a time across machines (works on SQLite and PostgreSQL).
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 class StoreError(RuntimeError):
     """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
 
@@ -149,16 +177,34 @@ def _as_utc(value: datetime) -> datetime:
 class Store:
     """The bridge's database: one engine per Store, safe to share between threads and gunicorn workers."""
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
-        """Connect to ``url`` (any SQLAlchemy URL) and create the schema when it is missing."""
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow, options: StoreOptions | None = None,
+                 migrate: bool = True) -> None:
+        """Connect to ``url`` (any SQLAlchemy URL); with ``migrate``, create or upgrade the schema first."""
         self._clock = clock
-        self.engine = _make_engine(url)
-        _create_schema(self.engine)
+        self.options = options or StoreOptions()
+        self.engine = make_engine(url, self.options)
+        if migrate:
+            self.migrate()
 
     @classmethod
     def from_url(cls, url: str) -> Store:
         """Build a store from a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
         return cls(url)
+
+    def migrate(self) -> list[str]:
+        """Create missing tables and add missing columns to old ones; return what was done (idempotent).
+
+        ``puq-hestia serve`` runs this once before the workers start, so they never race to create tables.
+        """
+        return migrate(self.engine, metadata)
+
+    def ping(self) -> None:
+        """One trivial query within the bounded waits; raises StoreUnavailableError when the store is down."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except STORE_OUTAGES as error:
+            raise StoreUnavailableError(f"the store does not answer ({type(error).__name__})") from error
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -286,6 +332,12 @@ class Store:
         """Return the reseller that owns a Hestia user, or None when no reseller claimed it."""
         return self._scalar(accounts.c.reseller_id, _match(accounts, server_id=server_id, hestia_user=user))
 
+    def accounts_of(self, server_id: str, reseller_id: str) -> set[str]:
+        """Every Hestia user a reseller owns on a server, in one query (usage_update)."""
+        query = sa.select(accounts.c.hestia_user).where(_match(accounts, server_id=server_id, reseller_id=reseller_id))
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
     def release_account(self, server_id: str, user: str) -> None:
         """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""
         self._write(sa.delete(accounts).where(_match(accounts, server_id=server_id, hestia_user=user)))
@@ -325,6 +377,15 @@ class Store:
 
     # -- helpers -----------------------------------------------------------------------------------------
 
+    def now(self) -> datetime:
+        """The store's clock (injected in tests), in UTC."""
+        return self._now()
+
+    @staticmethod
+    def as_utc(value: datetime) -> datetime:
+        """A time read back from the database, in UTC (SQLite returns it naive)."""
+        return _as_utc(value)
+
     def _now(self) -> datetime:
         """Return the injected clock's time in UTC (SQLite compares stored times as text, so one zone)."""
         return _as_utc(self._clock())
@@ -360,36 +421,3 @@ def _match(table: sa.Table, **values: str) -> ColumnElement[bool]:
     return sa.and_(*(table.c[name] == value for name, value in values.items()))
 
 
-def _make_engine(url: str) -> sa.Engine:
-    """Create the engine; SQLite gets WAL, a busy timeout and cross-thread connections."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    database = parsed.database or ""
-    if database in ("", ":memory:"):
-        # One shared connection, or each pooled connection would see its own empty database.
-        return sa.create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
-    )
-    sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
-    """Switch to WAL, where readers never block the writer (writers queue up through the busy timeout)."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL keeps this crash-safe, with far fewer fsyncs
-    finally:
-        cursor.close()
-
-
-def _create_schema(engine: sa.Engine) -> None:
-    """Create missing tables; a second try absorbs the race of several workers starting together."""
-    try:
-        metadata.create_all(engine)
-    except (OperationalError, ProgrammingError, IntegrityError):
-        metadata.create_all(engine)

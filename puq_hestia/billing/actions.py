@@ -366,8 +366,8 @@ def _usage_update(params: Mapping[str, Any], ctx: ProvisioningContext, connect: 
     """Disk and bandwidth of every account in ONE call (v-list-users json); a reseller sees only its own."""
     users = connect().users.list()
     if ctx.reseller_id is not None and ctx.store is not None:
-        store, reseller = ctx.store, ctx.reseller_id
-        users = [u for u in users if store.account_owner(ctx.server_id, u.name) == reseller]
+        owned = ctx.store.accounts_of(ctx.server_id, ctx.reseller_id)  # one query, not one per account
+        users = [u for u in users if u.name in owned]
     accounts = [
         {
             "username": u.name,

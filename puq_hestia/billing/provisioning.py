@@ -30,6 +30,7 @@ from puq_hestia.hestia.errors import (
     HestiaUsageError,
     LoadTooHighError,
 )
+from puq_hestia.store import STORE_OUTAGES
 
 __all__ = [
     "ACTIONS",
@@ -111,6 +112,8 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
         return _failed(action, params, ctx, failure)
     except ParamsError as error:
         return _failed(action, params, ctx, Failure(Kind.INVALID, str(error)))
+    except STORE_OUTAGES as error:
+        return _failed(action, params, ctx, Failure(Kind.UNAVAILABLE, _store_outage_text(error)))
     except HestiaError as error:
         described = describe_hestia_error(error)
         # Audit the failure on the account, as the reseller is told (without it, a change of unknown outcome left
@@ -127,6 +130,15 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     audit_outcome = "already" if outcome.note.startswith("already") else "success"
     _audit(ctx, action, outcome.user, outcome.domain, audit_outcome, outcome.note)
     return HookResult({"result": "success", **outcome.fields})
+
+
+def _store_outage_text(error: Exception) -> str:
+    """What a reseller is told when the bridge's own database failed (only what is known)."""
+    if getattr(error, "nothing_sent", False):
+        return ("The bridge's database is unavailable, so nothing was sent to the control panel and nothing "
+                "was changed. Retry later.")
+    return ("The bridge's database became unavailable during the change, so it may or may not have been made at "
+            "the control panel; it is recorded and settled by the maintenance run. Retry later.")
 
 
 def _run(spec: Action, params: Mapping[str, Any], ctx: ProvisioningContext) -> Outcome:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -83,6 +83,21 @@ class _Retry(Exception):
 USER_AGENT = f"puq-hestia/{__version__}"
 
 
+class Journal(Protocol):
+    """Where the transport writes down a change before sending it, and how it ended (DESIGN.md §7).
+
+    ``before`` runs before the first attempt of every mutating command, with the secrets already masked; if it
+    raises, nothing is sent. ``after`` gets "done", "failed" (Hestia refused: nothing changed) or "unknown"
+    (the answer was lost). A process that dies in between leaves the entry open for the maintenance run.
+    """
+
+    def before(self, command: str, masked_args: Sequence[str]) -> object:
+        """Record the intent; return a handle for ``after``."""
+
+    def after(self, entry: object, outcome: str) -> None:
+        """Record how the call ended."""
+
+
 class Transport:
     """POSTs commands to one Hestia server with timeouts, exit-code parsing and the retry policy."""
 
@@ -94,8 +109,10 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random_module.random,
         breaker: CircuitBreaker | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self._config = config
+        self._journal = journal  # the product's intent log (puq_hestia.intents); the client knows no store
         self._breaker = breaker  # the panel gives each server one (puq_hestia/hestia/breaker.py); the CLI needs none
         # requests.Session is not documented as thread-safe, so each thread of a gunicorn worker gets its own
         # (with its own keep-alive connections); a session given by the caller (tests) is shared as given.
@@ -144,10 +161,23 @@ class Transport:
         if want_json and not spec.returns_data:
             raise HestiaUsageError(f"{command} prints no data")
         call = self._prepare(spec, tuple(args), want_json)
+        if self._journal is None or spec.read_only:
+            return self._guarded(call)
+        entry = self._journal.before(spec.name, spec.masked(args))  # written down before anything is sent
+        try:
+            result = self._guarded(call)
+        except HestiaError as error:
+            self._journal.after(entry, "unknown" if error.outcome_unknown else "failed")
+            raise
+        self._journal.after(entry, "done")
+        return result
+
+    def _guarded(self, call: _Call) -> Any:
+        """The call's attempts, behind the circuit breaker when there is one."""
         if self._breaker is None:
             return self._with_retries(call)
         # One verdict per call, after its retries: a call that recovered on its second attempt is a success.
-        return self._breaker.call(spec.name, lambda: self._with_retries(call))
+        return self._breaker.call(call.spec.name, lambda: self._with_retries(call))
 
     def _with_retries(self, call: _Call) -> Any:
         """Run the attempts of one call under the retry policy."""

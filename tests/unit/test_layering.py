@@ -19,12 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 #: itself (its ``__version__``) is always allowed: importing any room runs it anyway.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.hestia": ("puq_hestia.hestia",),
-    "puq_hestia.store": (),
+    "puq_hestia.database": (),
+    "puq_hestia.store": ("puq_hestia.database",),
     "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
     "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
     "puq_hestia.billing": ("puq_hestia.billing", "puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia",
                            "puq_hestia.store"),
-    "puq_hestia.settings": ("puq_hestia.hestia",),
+    "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
+    "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia"),
+    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database"),
     "puq_hestia.cli": ("puq_hestia",),
 }
 FIRST_PARTY = ("puq_hestia", "panel", "hestia_mock")

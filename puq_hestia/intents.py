@@ -1,0 +1,125 @@
+"""Intent before call: every change to Hestia is written down before it is sent (DESIGN.md §7).
+
+:class:`IntentLog` is the transport's :class:`~puq_hestia.hestia.transport.Journal` for one server. Before a
+mutating command leaves the bridge it writes a row (command, account, masked arguments: the evidence that
+recognises the change, never a password, and the origin: which hook delivery or panel session asked); after the
+answer it records "done", "failed" or "unknown". If the store cannot take the row, nothing is sent and the caller
+gets :class:`StoreUnavailableError` with ``nothing_sent=True``, so "nothing was changed" is then true. A process
+that dies between the two writes leaves the row "open"; ``puq-hestia maintain`` settles it against Hestia.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents
+
+__all__ = ["OPEN_STATES", "Intent", "IntentLog", "intent_origin"]
+
+#: States the maintenance run still has to settle.
+OPEN_STATES = ("open", "unknown")
+
+# Who asked for the changes made in this context ("hook:<reseller>:<key>", "panel:<user>", "cli"); set by the
+# hooks endpoint and the panel, so the maintenance run can tie an open intent to the delivery that made it.
+_ORIGIN: ContextVar[str] = ContextVar("puq_intent_origin", default="")
+
+
+@contextmanager
+def intent_origin(origin: str) -> Iterator[None]:
+    """Tag every intent written inside the block with ``origin`` (at most 255 characters are kept)."""
+    token = _ORIGIN.set(origin[:255])
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One recorded change to Hestia."""
+
+    id: int
+    server_id: str
+    command: str
+    account: str
+    args: tuple[str, ...]
+    origin: str
+    state: str
+    created_at: datetime
+    note: str
+
+
+class IntentLog:
+    """The intent rows of one Hestia server (the Journal the panel and the CLI give their transports)."""
+
+    def __init__(self, store: Store, server_id: str) -> None:
+        self.store = store
+        self.server_id = server_id
+
+    def before(self, command: str, masked_args: Sequence[str]) -> int:
+        """Write the intent; StoreUnavailableError(nothing_sent=True) when the store cannot take it."""
+        row = {"server_id": self.server_id, "command": command, "account": (masked_args or [""])[0][:64],
+               "args_json": json.dumps(list(masked_args)), "origin": _ORIGIN.get(), "state": "open",
+               "created_at": self.store.now()}
+        try:
+            with self.store.engine.begin() as conn:
+                key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key
+        except STORE_OUTAGES as error:
+            raise StoreUnavailableError(f"{command} was not sent: the store could not record it first "
+                                        f"({type(error).__name__})", nothing_sent=True) from error
+        return int(key[0]) if key else 0
+
+    def after(self, entry: object, outcome: str) -> None:
+        """Record the outcome; when the store is gone the row stays open for the maintenance run."""
+        try:
+            self.finish(int(str(entry)), outcome)
+        except STORE_OUTAGES as error:
+            raise StoreUnavailableError(f"the change was sent to the control panel, but its outcome could not "
+                                        f"be recorded ({type(error).__name__}); the maintenance run settles "
+                                        "it") from error
+
+    def finish(self, intent_id: int, state: str, note: str = "") -> None:
+        """Set the state (and a note) of one intent."""
+        values = {"state": state, "finished_at": self.store.now(), "note": note[:DETAIL_MAX] or None}
+        with self.store.engine.begin() as conn:
+            conn.execute(sa.update(intents).where(intents.c.id == intent_id).values(**values))
+
+    def pending(self, older_than: timedelta) -> list[Intent]:
+        """Open or unknown intents of this server older than ``older_than`` (younger ones may be in flight)."""
+        where = sa.and_(intents.c.server_id == self.server_id, intents.c.state.in_(OPEN_STATES),
+                        intents.c.created_at < self.store.now() - older_than)
+        return self._select(where)
+
+    def of_origin(self, origin: str) -> list[Intent]:
+        """Every intent written for one origin (for example one hook delivery), oldest first."""
+        return self._select(sa.and_(intents.c.server_id == self.server_id, intents.c.origin == origin))
+
+    def since(self, commands: Sequence[str], window: timedelta) -> list[Intent]:
+        """Intents among ``commands`` written within the last ``window``, oldest first."""
+        where = sa.and_(intents.c.server_id == self.server_id, intents.c.command.in_(commands),
+                        intents.c.created_at >= self.store.now() - window)
+        return self._select(where)
+
+    def latest(self, account: str, commands: Sequence[str]) -> Intent | None:
+        """The newest intent of ``account`` among ``commands`` (the state last asked for)."""
+        where = sa.and_(intents.c.server_id == self.server_id, intents.c.account == account,
+                        intents.c.command.in_(commands))
+        found = self._select(where, newest_first=True, limit=1)
+        return found[0] if found else None
+
+    def _select(self, where: sa.ColumnElement[bool], *, newest_first: bool = False,
+                limit: int | None = None) -> list[Intent]:
+        order = intents.c.id.desc() if newest_first else intents.c.id
+        query = sa.select(intents).where(where).order_by(order).limit(limit)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [Intent(id=r["id"], server_id=r["server_id"], command=r["command"], account=r["account"],
+                       args=tuple(json.loads(r["args_json"])), origin=r["origin"] or "", state=r["state"],
+                       created_at=Store.as_utc(r["created_at"]), note=r["note"] or "") for r in rows]
