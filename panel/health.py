@@ -3,8 +3,8 @@
 `/healthz` is liveness: the process answers, nothing else is asked. `/readyz` is readiness: the store answers
 within its bounded waits (and Redis, when the rate limits live there); 503 otherwise, so a load balancer stops
 sending customers to an instance that cannot serve them (DESIGN.md §7). A store outage on any route is a 503
-with Retry-After (JSON under /hooks/), and says only what is known: a GET changes nothing; a change whose
-intent could not be written was never sent; any other change may have reached Hestia and is settled by
+with Retry-After (JSON under /hooks/), and says only what is known: a request that sent no change to Hestia
+(its intents scope is empty) changed nothing; any other change may have reached Hestia and is settled by
 `puq-hestia maintain`.
 """
 
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, jsonify, make_response, request
+from flask import Blueprint, Flask, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 
 from panel.errors import error_page
 from panel.extensions import limiter, services
+from puq_hestia.intents import changes_sent, close_scope, open_scope
 from puq_hestia.store import STORE_OUTAGES, StoreUnavailableError
 
 bp = Blueprint("health", __name__)
@@ -74,7 +75,7 @@ def register_store_outage_handlers(app: Flask) -> None:
     """Answer every store outage with 503 and Retry-After: JSON for hooks, a page for customers."""
 
     def _outage(error: Exception) -> ResponseReturnValue:
-        nothing_sent = request.method in ("GET", "HEAD") or getattr(error, "nothing_sent", False)
+        nothing_sent = getattr(error, "nothing_sent", False) or not changes_sent()
         log.error("store unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
         if request.path.startswith("/hooks/"):
             response = jsonify({"result": "error", "message": HOOK_NOT_SENT if nothing_sent else HOOK_MAY_HAVE})
@@ -87,3 +88,14 @@ def register_store_outage_handlers(app: Flask) -> None:
 
     for outage in STORE_OUTAGES:
         app.register_error_handler(outage, _outage)
+
+    # One intent scope per request: intents name their request, and an outage knows whether a change was sent.
+    @app.before_request
+    def _open_intent_scope() -> None:
+        g.intent_scope = open_scope(f"panel:{request.method} {request.path}")
+
+    @app.teardown_request
+    def _close_intent_scope(_error: BaseException | None) -> None:
+        token = g.pop("intent_scope", None)
+        if token is not None:
+            close_scope(token)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,24 +21,57 @@ import sqlalchemy as sa
 
 from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents
 
-__all__ = ["OPEN_STATES", "Intent", "IntentLog", "intent_origin"]
+__all__ = ["OPEN_STATES", "Intent", "IntentLog", "changes_sent", "close_scope", "intent_origin", "open_scope"]
 
 #: States the maintenance run still has to settle.
 OPEN_STATES = ("open", "unknown")
 
+@dataclass
+class _Scope:
+    """One request or delivery: who asked, and how many changes it has sent to Hestia so far."""
+
+    origin: str
+    sent: int = 0
+
+
 # Who asked for the changes made in this context ("hook:<reseller>:<key>", "panel:<user>", "cli"); set by the
-# hooks endpoint and the panel, so the maintenance run can tie an open intent to the delivery that made it.
-_ORIGIN: ContextVar[str] = ContextVar("puq_intent_origin", default="")
+# hooks endpoint and the panel per request, so the maintenance run can tie an open intent to its delivery, and
+# an outage can be answered truthfully ("nothing was changed" only when no change was sent).
+_SCOPE: ContextVar[_Scope | None] = ContextVar("puq_intent_scope", default=None)
+
+
+def open_scope(origin: str) -> Token[_Scope | None]:
+    """Start tagging intents with ``origin`` (at most 255 characters); pass the token to close_scope."""
+    return _SCOPE.set(_Scope(origin[:255]))
+
+
+def close_scope(token: Token[_Scope | None]) -> None:
+    """End the scope opened with open_scope."""
+    _SCOPE.reset(token)
 
 
 @contextmanager
 def intent_origin(origin: str) -> Iterator[None]:
-    """Tag every intent written inside the block with ``origin`` (at most 255 characters are kept)."""
-    token = _ORIGIN.set(origin[:255])
+    """Tag every intent written inside the block with ``origin`` (in the open scope, which keeps its count)."""
+    scope = _SCOPE.get()
+    if scope is None:
+        token = open_scope(origin)
+        try:
+            yield
+        finally:
+            close_scope(token)
+        return
+    previous, scope.origin = scope.origin, origin[:255]
     try:
         yield
     finally:
-        _ORIGIN.reset(token)
+        scope.origin = previous
+
+
+def changes_sent() -> bool:
+    """True when the current scope has sent (or begun to send) a change to Hestia."""
+    scope = _SCOPE.get()
+    return scope is not None and scope.sent > 0
 
 
 @dataclass(frozen=True)
@@ -65,15 +98,18 @@ class IntentLog:
 
     def before(self, command: str, masked_args: Sequence[str]) -> int:
         """Write the intent; StoreUnavailableError(nothing_sent=True) when the store cannot take it."""
+        scope = _SCOPE.get()
         row = {"server_id": self.server_id, "command": command, "account": (masked_args or [""])[0][:64],
-               "args_json": json.dumps(list(masked_args)), "origin": _ORIGIN.get(), "state": "open",
-               "created_at": self.store.now()}
+               "args_json": json.dumps(list(masked_args)), "origin": scope.origin if scope else "",
+               "state": "open", "created_at": self.store.now()}
         try:
             with self.store.engine.begin() as conn:
                 key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key
         except STORE_OUTAGES as error:
             raise StoreUnavailableError(f"{command} was not sent: the store could not record it first "
                                         f"({type(error).__name__})", nothing_sent=True) from error
+        if scope is not None:
+            scope.sent += 1
         return int(key[0]) if key else 0
 
     def after(self, entry: object, outcome: str) -> None:

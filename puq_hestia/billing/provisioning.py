@@ -30,6 +30,7 @@ from puq_hestia.hestia.errors import (
     HestiaUsageError,
     LoadTooHighError,
 )
+from puq_hestia.intents import changes_sent
 from puq_hestia.store import STORE_OUTAGES
 
 __all__ = [
@@ -134,7 +135,7 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
 
 def _store_outage_text(error: Exception) -> str:
     """What a reseller is told when the bridge's own database failed (only what is known)."""
-    if getattr(error, "nothing_sent", False):
+    if getattr(error, "nothing_sent", False) or not changes_sent():
         return ("The bridge's database is unavailable, so nothing was sent to the control panel and nothing "
                 "was changed. Retry later.")
     return ("The bridge's database became unavailable during the change, so it may or may not have been made at "

@@ -24,7 +24,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
     "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
     "puq_hestia.billing": ("puq_hestia.billing", "puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia",
-                           "puq_hestia.store"),
+                           "puq_hestia.store", "puq_hestia.intents"),
     "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
     "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia"),
     "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database"),
