@@ -33,7 +33,9 @@ __all__ = ["MaintenanceReport", "Retention", "run_maintenance"]
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "maintain"
-_EPOCH = datetime(1970, 1, 1)
+# How far back a freed hook delivery is stamped: past any takeover delay of Store.begin_hook (10 minutes), far
+# short of the records' retention (so the purge does not delete it before its redelivery arrives).
+_FREED_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,9 @@ def _free_settled_hooks(store: Store, log_: IntentLog, grace: timedelta) -> int:
         where = sa.and_(hook_requests.c.reseller_id == reseller, hook_requests.c.idempotency_key == key,
                         hook_requests.c.status == HOOK_PENDING)
         with store.engine.begin() as conn:
-            # Stamped as old as can be: the next redelivery's begin_hook takes it over (Store.begin_hook).
-            freed += conn.execute(sa.update(hook_requests).where(where).values(created_at=_EPOCH)).rowcount
+            # Stamped old: the next redelivery's begin_hook takes it over at once (Store.begin_hook).
+            stamp = store.now() - _FREED_AGE
+            freed += conn.execute(sa.update(hook_requests).where(where).values(created_at=stamp)).rowcount
     return freed
 
 

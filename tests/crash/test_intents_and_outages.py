@@ -1,0 +1,183 @@
+"""Intent before call, bounded waits and honest answers when the store fails (DESIGN.md §7, issue 18).
+
+The store is a real SQLite file; "the database blinks" is a second connection that holds SQLite's write lock
+(BEGIN IMMEDIATE), as a stuck writer on another machine would. Every wait is bounded by the store's lock
+timeout (0.2 s here): a request that waited for the lock instead would deadlock the test, which holds the
+lock until the request has answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from provisioning_support import (
+    DEMO_HASH,
+    PANEL_SECRET,
+    RESELLER_SECRETS,
+    URL,
+    Mock,
+    build_panel,
+    hook_headers,
+    panel_store,
+    whmcs_params,
+)
+
+from puq_hestia.settings import Settings
+from puq_hestia.store import Store, intents
+
+#: A fixed clock for the hooks' timestamp check: every signature in this module is made at its own second.
+NOW = 1_800_000_000
+
+
+def crash_settings(db: Path, api_url: str = URL) -> Settings:
+    """Demo-like settings on a SQLite file with a short lock timeout."""
+    return Settings.from_mapping({
+        "panel": {"demo": True, "secret_key": PANEL_SECRET, "database_url": f"sqlite:///{db}",
+                  "public_url": "http://panel.test"},
+        "servers": {"main": {"url": api_url, "hash": DEMO_HASH, "max_attempts": 1}},
+        "resellers": {rid: {"secrets": secrets, "server": "main"} for rid, secrets in RESELLER_SECRETS.items()},
+        "store": {"lock_timeout": 0.2, "pool_timeout": 0.5},
+    })
+
+
+class WriteLock:
+    """SQLite's write lock held from outside the panel, as a stuck writer would hold it."""
+
+    def __init__(self, db: Path) -> None:
+        self._conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+        self.held = False
+
+    def take(self) -> None:
+        """BEGIN IMMEDIATE: every other writer now waits (up to its busy timeout) and then fails."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def release(self) -> None:
+        """End the transaction (nothing was written)."""
+        if self.held:
+            self._conn.execute("ROLLBACK")
+            self.held = False
+
+    def close(self) -> None:
+        """Release and disconnect."""
+        self.release()
+        self._conn.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bridge.sqlite3"
+
+
+@pytest.fixture
+def app(mock: Mock, db: Path) -> Flask:
+    app = build_panel(crash_settings(db))
+    app.config["PUQ_HOOKS_CLOCK"] = lambda: NOW
+    return app
+
+
+@pytest.fixture
+def lock(app: Flask, db: Path) -> Iterator[WriteLock]:
+    held = WriteLock(db)
+    yield held
+    held.close()
+
+
+def post(app: Flask, action: str, params: dict[str, Any], *, key: str, ts: int) -> Any:
+    body = json.dumps(params).encode()
+    return app.test_client().post(f"/hooks/{action}", data=body,
+                                  headers=hook_headers(body, timestamp=ts, key=key))
+
+
+def intent_rows(store: Store) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(intents).order_by(intents.c.id)).mappings()]
+
+
+def test_every_change_is_written_down_with_its_evidence_and_never_its_password(app: Flask, mock: Mock) -> None:
+    reply = post(app, "create_account", whmcs_params(), key="k-1", ts=NOW)
+    assert reply.status_code == 200, reply.get_json()
+    rows = intent_rows(panel_store(app))
+    assert [(r["command"], r["account"], r["state"]) for r in rows] == [
+        ("v-add-user", "dave", "done"), ("v-add-web-domain", "dave", "done")]
+    assert "Dave-pass-2026" not in json.dumps([r["args_json"] for r in rows])
+    assert json.loads(rows[0]["args_json"])[:3] == ["dave", "***", "dave@example.com"]
+    assert rows[0]["origin"] == "hook:reseller-a:k-1"
+    # Read-only calls (v-list-user, v-check-...) are not intents: only what may change Hestia.
+    assert len(rows) == len(mock.mutations())
+
+
+def test_a_locked_store_sends_nothing_and_says_nothing_was_changed(app: Flask, mock: Mock,
+                                                                   lock: WriteLock) -> None:
+    panel_store(app).claim_account("main", "bob", "reseller-a")
+    before = len(mock.calls())
+    lock.take()
+    reply = post(app, "suspend_account", {"username": "bob"}, key="k-3", ts=NOW + 1)
+    lock.release()
+    assert reply.status_code == 503
+    assert reply.headers["Retry-After"] == "30"
+    assert "nothing was changed" in reply.get_json()["message"]
+    assert [c["cmd"] for c in mock.calls()[before:]] == []
+    assert not mock.user("bob").suspended
+
+
+def test_a_store_lost_after_hestia_acted_never_says_nothing_was_changed(app: Flask, mock: Mock,
+                                                                       lock: WriteLock,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hestia suspends bob; the store blinks before the outcome is written: the answer says "may have"."""
+    store = panel_store(app)
+    store.claim_account("main", "bob", "reseller-a")
+    run = mock.backend.run
+
+    def run_then_blink(name: str, args: Any) -> Any:
+        result = run(name, args)
+        if name == "v-suspend-user":
+            lock.take()
+        return result
+
+    monkeypatch.setattr(mock.backend, "run", run_then_blink)
+    reply = post(app, "suspend_account", {"username": "bob"}, key="k-4", ts=NOW + 2)
+    lock.release()
+    assert reply.status_code == 503
+    message = reply.get_json()["message"]
+    assert "may or may not have been made" in message and "nothing was changed" not in message
+    assert mock.user("bob").suspended
+    [row] = intent_rows(store)
+    assert (row["command"], row["state"]) == ("v-suspend-user", "open")  # left for the maintenance run
+
+
+def test_a_customer_change_refused_by_a_locked_store_says_ftp_users_keep_working(app: Flask, mock: Mock,
+                                                                                  lock: WriteLock) -> None:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update({"server": "main", "user": "alice", "login_at": NOW})
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.get("/ftp").status_code == 200  # reads go on while a writer holds the lock (WAL)
+    before = len(mock.calls())
+    lock.take()
+    reply = client.post("/ftp/add", data={"domain": "alice.example"})
+    lock.release()
+    assert reply.status_code == 503
+    text = reply.get_data(as_text=True)
+    assert "nothing was changed" in text and "Your FTP users keep working" in text
+    assert [c["cmd"] for c in mock.calls()[before:] if not c["cmd"].startswith("v-list")] == []
+
+
+def test_readyz_answers_503_while_the_store_is_down_and_healthz_stays_200(app: Flask, db: Path) -> None:
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    db.unlink()
+    db.mkdir()  # the path is now a folder: SQLite cannot open it (root ignores file modes, so not chmod)
+    panel_store(app).engine.dispose()
+    reply = client.get("/readyz")
+    assert reply.status_code == 503
+    assert reply.get_json()["status"] == "unavailable"
+    assert reply.headers["Retry-After"] == "30"
+    assert client.get("/healthz").status_code == 200
