@@ -63,7 +63,8 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
     for server_id, server in settings.servers.items():
         breaker = CircuitBreaker(server_id, threshold=server.breaker_threshold, cooldown=server.breaker_cooldown,
                                  clock=clock)
-        transport = Transport(server.config, sleep=sleep, breaker=breaker, journal=IntentLog(store, server_id))
+        journal = IntentLog(store, server_id, wait=settings.store.lock_timeout_s)
+        transport = Transport(server.config, sleep=sleep, breaker=breaker, journal=journal)
         client = HestiaClient(server.config, transport=transport)
         ftp = FtpService(client, store=store, server_id=server_id)
         servers[server_id] = ServerServices(server, client, ftp, breaker)

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from panel.errors import error_page
 from panel.extensions import limiter, services
-from puq_hestia.intents import changes_sent, close_scope, open_scope
+from puq_hestia.intents import AccountBusyError, changes_sent, close_scope, open_scope
 from puq_hestia.store import STORE_OUTAGES, StoreUnavailableError
 
 bp = Blueprint("health", __name__)
@@ -28,6 +28,8 @@ NOT_SENT = ("The panel's database is unavailable right now, so nothing was chang
             "working; please try again in a minute.")
 MAY_HAVE = ("The panel's database became unavailable during your change, so it may or may not have been made. "
             "It is recorded and checked automatically. Your FTP users keep working; look again in a few minutes.")
+BUSY = ("Another change to this account is still in progress, so nothing was changed. Please try again in a "
+        "moment.")
 HOOK_NOT_SENT = ("The bridge's database is unavailable, so nothing was sent to the control panel and nothing was "
                  "changed. Retry later.")
 HOOK_MAY_HAVE = ("The bridge's database became unavailable during the change, so it may or may not have been made "
@@ -77,11 +79,13 @@ def register_store_outage_handlers(app: Flask) -> None:
     def _outage(error: Exception) -> ResponseReturnValue:
         nothing_sent = getattr(error, "nothing_sent", False) or not changes_sent()
         log.error("store unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+        busy = isinstance(error, AccountBusyError)
         if request.path.startswith("/hooks/"):
-            response = jsonify({"result": "error", "message": HOOK_NOT_SENT if nothing_sent else HOOK_MAY_HAVE})
+            text = BUSY if busy else HOOK_NOT_SENT if nothing_sent else HOOK_MAY_HAVE
+            response = jsonify({"result": "error", "message": text})
             response.status_code = 503
         else:
-            response = make_response(error_page(503, NOT_SENT if nothing_sent else MAY_HAVE))
+            response = make_response(error_page(503, BUSY if busy else NOT_SENT if nothing_sent else MAY_HAVE))
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         response.headers["Cache-Control"] = "no-store"
         return response

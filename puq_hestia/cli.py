@@ -70,7 +70,9 @@ class Runtime:
 
     def client(self, server: ServerSettings, *, journal: bool = True) -> HestiaClient:
         """A client for SERVER whose changes are written down first (DESIGN.md §7), closed at the end."""
-        transport = Transport(server.config, journal=IntentLog(self.store, server.id) if journal else None)
+        wait = self.settings.store.lock_timeout_s
+        log = IntentLog(self.store, server.id, wait=wait) if journal else None
+        transport = Transport(server.config, journal=log)
         client = HestiaClient(server.config, transport=transport)
         self._stack.callback(client.close)
         return client

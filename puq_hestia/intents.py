@@ -10,8 +10,10 @@ that dies between the two writes leaves the row "open"; ``puq-hestia maintain`` 
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -19,9 +21,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents
+from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents, leases
 
-__all__ = ["OPEN_STATES", "Intent", "IntentLog", "changes_sent", "close_scope", "intent_origin", "open_scope"]
+__all__ = [
+    "OPEN_STATES", "AccountBusyError", "Intent", "IntentLog", "account_lock", "changes_sent", "close_scope",
+    "drop_lease",
+    "intent_origin", "open_scope", "take_lease",
+]
 
 #: States the maintenance run still has to settle.
 OPEN_STATES = ("open", "unknown")
@@ -89,33 +95,79 @@ class Intent:
     note: str
 
 
-class IntentLog:
-    """The intent rows of one Hestia server (the Journal the panel and the CLI give their transports)."""
+class AccountBusyError(StoreUnavailableError):
+    """Another change to the same Hestia account did not finish within the wait: nothing was sent."""
 
-    def __init__(self, store: Store, server_id: str) -> None:
+
+@dataclass(frozen=True)
+class _Entry:
+    """What ``before`` hands to ``after``: the intent row and the account lock it holds."""
+
+    intent_id: int
+    lock: str
+    holder: str
+
+
+class IntentLog:
+    """The intent rows of one Hestia server (the Journal the panel and the CLI give their transports).
+
+    Changes to one Hestia account are ordered across workers and machines: ``before`` takes the account's lease
+    row (waiting at most ``wait`` seconds, then AccountBusyError: nothing sent) and ``after`` drops it. A worker
+    that dies holding it loses it after ``hold`` seconds.
+    """
+
+    def __init__(self, store: Store, server_id: str, *, wait: float = 10.0, hold: timedelta = timedelta(minutes=2),
+                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.server_id = server_id
+        self._wait, self._hold, self._sleep, self._monotonic = wait, hold, sleep, monotonic
 
-    def before(self, command: str, masked_args: Sequence[str]) -> int:
-        """Write the intent; StoreUnavailableError(nothing_sent=True) when the store cannot take it."""
-        scope = _SCOPE.get()
-        row = {"server_id": self.server_id, "command": command, "account": (masked_args or [""])[0][:64],
-               "args_json": json.dumps(list(masked_args)), "origin": scope.origin if scope else "",
-               "state": "open", "created_at": self.store.now()}
+    def before(self, command: str, masked_args: Sequence[str]) -> _Entry:
+        """Write the intent, then take the account's turn; nothing is sent when either fails."""
+        account = (masked_args or [""])[0][:64]
         try:
-            with self.store.engine.begin() as conn:
-                key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key
+            intent_id = self._write(command, account, masked_args)
         except STORE_OUTAGES as error:
             raise StoreUnavailableError(f"{command} was not sent: the store could not record it first "
                                         f"({type(error).__name__})", nothing_sent=True) from error
+        entry = _Entry(intent_id, account_lock(self.server_id, account), f"intent:{intent_id}")
+        try:
+            self._take_turn(entry.lock, entry.holder)
+        except STORE_OUTAGES as error:
+            with contextlib.suppress(*STORE_OUTAGES):
+                self.finish(intent_id, "failed", "not sent: another change to this account was still running")
+            if isinstance(error, AccountBusyError):
+                raise
+            raise StoreUnavailableError(f"{command} was not sent: the store did not answer "
+                                        f"({type(error).__name__})", nothing_sent=True) from error
+        return entry
+
+    def _take_turn(self, lock: str, holder: str) -> None:
+        """Wait for the account's lease (polling, bounded by ``wait``); AccountBusyError when it stays taken."""
+        deadline = self._monotonic() + self._wait
+        while not take_lease(self.store, lock, holder, self._hold):
+            if self._monotonic() >= deadline:
+                raise AccountBusyError("another change to this account is still running", nothing_sent=True)
+            self._sleep(0.05)
+
+    def _write(self, command: str, account: str, masked_args: Sequence[str]) -> int:
+        """Insert the intent row and count it in the current scope."""
+        scope = _SCOPE.get()
+        row = {"server_id": self.server_id, "command": command, "account": account,
+               "args_json": json.dumps(list(masked_args)), "origin": scope.origin if scope else "",
+               "state": "open", "created_at": self.store.now()}
+        with self.store.engine.begin() as conn:
+            key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key
         if scope is not None:
             scope.sent += 1
         return int(key[0]) if key else 0
 
     def after(self, entry: object, outcome: str) -> None:
-        """Record the outcome; when the store is gone the row stays open for the maintenance run."""
+        """Record the outcome and give the account's turn back; a lost store leaves the intent open."""
+        assert isinstance(entry, _Entry)
         try:
-            self.finish(int(str(entry)), outcome)
+            self.finish(entry.intent_id, outcome)
+            drop_lease(self.store, entry.lock, entry.holder)
         except STORE_OUTAGES as error:
             raise StoreUnavailableError(f"the change was sent to the control panel, but its outcome could not "
                                         f"be recorded ({type(error).__name__}); the maintenance run settles "
@@ -159,3 +211,29 @@ class IntentLog:
         return [Intent(id=r["id"], server_id=r["server_id"], command=r["command"], account=r["account"],
                        args=tuple(json.loads(r["args_json"])), origin=r["origin"] or "", state=r["state"],
                        created_at=Store.as_utc(r["created_at"]), note=r["note"] or "") for r in rows]
+
+
+def account_lock(server_id: str, account: str) -> str:
+    """The lease name that orders the changes to one Hestia account."""
+    return f"account:{server_id}:{account}"
+
+
+def take_lease(store: Store, name: str, holder: str, length: timedelta) -> bool:
+    """Hold the named lease: True for exactly one of several callers (an expired lease is taken over)."""
+    now = store.now()
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(sa.insert(leases).values(name=name, holder=holder, expires_at=now + length))
+        return True
+    except sa.exc.IntegrityError:
+        pass
+    with store.engine.begin() as conn:
+        taken = conn.execute(sa.update(leases).where(leases.c.name == name, leases.c.expires_at < now)
+                             .values(holder=holder, expires_at=now + length))
+    return bool(taken.rowcount == 1)
+
+
+def drop_lease(store: Store, name: str, holder: str) -> None:
+    """Give a lease back (only its holder can)."""
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(leases).where(leases.c.name == name, leases.c.holder == holder))

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import HestiaError, NotFoundError
 from puq_hestia.hestia.models import HestiaUser
-from puq_hestia.intents import Intent, IntentLog
-from puq_hestia.store import HOOK_PENDING, Store, ftp_name_claims, hook_requests, intents, leases, used_tokens
+from puq_hestia.intents import Intent, IntentLog, account_lock, drop_lease, take_lease
+from puq_hestia.store import HOOK_PENDING, Store, ftp_name_claims, hook_requests, intents, used_tokens
 
 __all__ = ["MaintenanceReport", "Retention", "run_maintenance"]
 
@@ -77,7 +77,7 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
     """One maintenance run over every configured server; returns what it did."""
     keep = retention or Retention()
     me = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    if not _take_lease(store, me, keep.lease):
+    if not take_lease(store, LEASE_NAME, me, keep.lease):
         return MaintenanceReport(skipped="another maintenance run holds the lease")
     report = MaintenanceReport()
     try:
@@ -92,7 +92,7 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
                          "hook records": _purge(store, hook_requests.c.created_at, keep.hook_records),
                          "settled intents": _purge_intents(store, keep.intents)}
     finally:
-        _drop_lease(store, me)
+        drop_lease(store, LEASE_NAME, me)
     return report
 
 
@@ -169,6 +169,7 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent)
         return f"#{intent.id} {intent.command} {intent.account}: left open (Hestia: {type(error).__name__})"
     state, note = _verdict(intent, happened)
     log_.finish(intent.id, state, note)
+    drop_lease(store, account_lock(intent.server_id, intent.account), f"intent:{intent.id}")  # its dead turn
     domain = intent.args[1] if intent.command.startswith("v-") and "web-domain" in intent.command else None
     login = _login(intent)
     store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
@@ -239,26 +240,6 @@ def _free_settled_hooks(store: Store, log_: IntentLog, grace: timedelta) -> int:
 
 
 # -- leases and purges -----------------------------------------------------------------------------------------
-
-
-def _take_lease(store: Store, holder: str, length: timedelta) -> bool:
-    """Hold the maintenance lease: True for exactly one of several runs (an expired lease is taken over)."""
-    now = store.now()
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(sa.insert(leases).values(name=LEASE_NAME, holder=holder, expires_at=now + length))
-        return True
-    except sa.exc.IntegrityError:
-        pass
-    where = sa.and_(leases.c.name == LEASE_NAME, leases.c.expires_at < now)
-    with store.engine.begin() as conn:
-        taken = conn.execute(sa.update(leases).where(where).values(holder=holder, expires_at=now + length))
-    return taken.rowcount == 1
-
-
-def _drop_lease(store: Store, holder: str) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(sa.delete(leases).where(leases.c.name == LEASE_NAME, leases.c.holder == holder))
 
 
 def _purge(store: Store, stamp: sa.Column[datetime], older_than: timedelta) -> int:

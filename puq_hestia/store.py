@@ -371,6 +371,12 @@ class Store:
             return
         self._write(overwrite)
 
+    def replace_listing(self, server_id: str, user: str, expected: str, listing_json: str) -> bool:
+        """Compare-and-set: replace the listing only if it still is ``expected``; False when another won."""
+        where = _match(listings, server_id=server_id, hestia_user=user, listing_json=expected)
+        values = {"listing_json": listing_json, "updated_at": self._now()}
+        return self._write(sa.update(listings).where(where).values(**values)) == 1
+
     def load_listing(self, server_id: str, user: str) -> str | None:
         """Return the latest listing saved for a customer, or None."""
         return self._scalar(listings.c.listing_json, _match(listings, server_id=server_id, hestia_user=user))

@@ -30,7 +30,7 @@ from puq_hestia.hestia.errors import (
     HestiaUsageError,
     LoadTooHighError,
 )
-from puq_hestia.intents import changes_sent
+from puq_hestia.intents import AccountBusyError, changes_sent
 from puq_hestia.store import STORE_OUTAGES
 
 __all__ = [
@@ -135,6 +135,9 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
 
 def _store_outage_text(error: Exception) -> str:
     """What a reseller is told when the bridge's own database failed (only what is known)."""
+    if isinstance(error, AccountBusyError):
+        return ("Another change to this account is still in progress, so nothing was changed. Retry in a "
+                "moment.")
     if getattr(error, "nothing_sent", False) or not changes_sent():
         return ("The bridge's database is unavailable, so nothing was sent to the control panel and nothing "
                 "was changed. Retry later.")

@@ -8,11 +8,15 @@ was stale is reported as such.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from puq_hestia.ftp.models import DomainSummary, FtpCard, Overview
 from puq_hestia.store import Store
+
+# Compare-and-set rounds before a contended listing is left for the next page view to rebuild.
+_CAS_ROUNDS = 5
 
 
 def dump_overview(overview: Overview) -> str:
@@ -67,23 +71,41 @@ class OwnershipIndex:
 
     def add_account(self, user: str, domain: str, username: str, path: str = "") -> None:
         """Record an FTP user the service has just created."""
-        known = self.lookup(user)
-        summary = known.domain(domain) if known else None
-        if known is None or summary is None or known.has(domain, username):
-            return
-        self.remember(user, replace(known, cards=(*known.cards, FtpCard.for_new(summary, user, username, path))))
+
+        def add(known: Overview) -> Overview | None:
+            summary = known.domain(domain)
+            if summary is None or known.has(domain, username):
+                return None
+            return replace(known, cards=(*known.cards, FtpCard.for_new(summary, user, username, path)))
+
+        self._update(user, add)
 
     def remove_account(self, user: str, domain: str, username: str) -> None:
         """Forget an FTP user the service has just deleted."""
-        known = self.lookup(user)
-        if known is not None:
-            cards = tuple(c for c in known.cards if not (c.domain == domain and c.username == username))
-            self.remember(user, replace(known, cards=cards))
+        self._update(user, lambda known: replace(known, cards=tuple(
+            c for c in known.cards if not (c.domain == domain and c.username == username))))
 
     def set_path(self, user: str, domain: str, username: str, path: str) -> None:
         """Record a changed folder."""
-        known = self.lookup(user)
-        if known is not None:
-            cards = tuple(replace(c, path=path) if (c.domain, c.username) == (domain, username) else c
-                          for c in known.cards)
-            self.remember(user, replace(known, cards=cards))
+        self._update(user, lambda known: replace(known, cards=tuple(
+            replace(c, path=path) if (c.domain, c.username) == (domain, username) else c for c in known.cards)))
+
+    def _update(self, user: str, change: Callable[[Overview], Overview | None]) -> None:
+        """Apply CHANGE to the stored listing by compare-and-set, so two instances' changes are never lost.
+
+        Two creates of different names on two instances both read the old listing; a plain write let the second
+        erase the first (issue 18). On a lost race the change is applied again to the newer listing; after
+        several lost races the listing is left for the next page view, which rebuilds it from Hestia.
+        """
+        if self.store is None:
+            return
+        for _ in range(_CAS_ROUNDS):
+            text = self.store.load_listing(self.server_id, user)
+            if text is None:
+                return
+            changed = change(load_overview(user, text))
+            if changed is None:
+                return
+            new_text = dump_overview(changed)
+            if new_text == text or self.store.replace_listing(self.server_id, user, text, new_text):
+                return

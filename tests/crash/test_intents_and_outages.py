@@ -181,3 +181,17 @@ def test_readyz_answers_503_while_the_store_is_down_and_healthz_stays_200(app: F
     assert reply.get_json()["status"] == "unavailable"
     assert reply.headers["Retry-After"] == "30"
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_hook_for_an_account_with_a_change_in_flight_waits_then_says_so(app: Flask, mock: Mock) -> None:
+    from puq_hestia.intents import IntentLog
+
+    store = panel_store(app)
+    store.claim_account("main", "bob", "reseller-a")
+    IntentLog(store, "main").before("v-unsuspend-user", ["bob"])  # another instance's call, still at Hestia
+    before = len(mock.calls())
+    reply = post(app, "suspend_account", {"username": "bob"}, key="k-5", ts=NOW + 3)
+    assert reply.status_code == 503
+    assert reply.get_json()["message"].startswith("Another change to this account is still in progress, so "
+                                                  "nothing was changed.")
+    assert [c["cmd"] for c in mock.calls()[before:]] == []

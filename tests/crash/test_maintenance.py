@@ -19,8 +19,8 @@ from provisioning_support import DEMO_HASH, URL, Mock, quick_client
 from puq_hestia import cli
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.config import ServerConfig
-from puq_hestia.intents import IntentLog, intent_origin
-from puq_hestia.maintenance import run_maintenance
+from puq_hestia.intents import IntentLog, intent_origin, take_lease
+from puq_hestia.maintenance import LEASE_NAME, run_maintenance
 from puq_hestia.store import HOOK_PENDING, Store, hook_requests, intents
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -52,9 +52,15 @@ def client(mock: Mock) -> HestiaClient:
     return quick_client(ServerConfig(URL, hash=DEMO_HASH))
 
 
-def crashed(store: Store, mock: Mock, command: str, *args: str, run: bool = True, origin: str = "") -> int:
-    """Write the intent, let Hestia run the command (or not), and never record the outcome."""
-    log = IntentLog(store, "main")
+def crashed(store: Store, mock: Mock, command: str, *args: str, run: bool = True, origin: str = "") -> object:
+    """Write the intent, let Hestia run the command (or not), and never record the outcome.
+
+    The dead worker's turn on the account is never given back; it expires after its hold (2 minutes), so the
+    store's clock moves past it, as the real one would have by the time anything else touched the account.
+    """
+    log = IntentLog(store, "main", wait=0)
+    clock = store._clock  # the test's Clock
+    clock.now += timedelta(minutes=3)  # type: ignore[attr-defined]
     masked = ["***" if command == "v-add-web-domain-ftp" and i == 3 else a for i, a in enumerate(args)]
     with intent_origin(origin):
         entry = log.before(command, masked)
@@ -101,7 +107,7 @@ def test_a_late_suspend_is_corrected_to_the_state_billing_asked_for_last(
     # Billing suspends bob, the answer is lost; billing then unsuspends (done); Hestia runs the suspend late.
     crashed(store, mock, "v-suspend-user", "bob", run=False)
     log = IntentLog(store, "main")
-    clock.now += timedelta(seconds=1)
+    clock.now += timedelta(minutes=3)  # the dead worker's turn on bob has expired
     log.after(log.before("v-unsuspend-user", ["bob"]), "done")
     assert mock.backend.run("v-suspend-user", ["bob"])[0] == 0  # the late one
     lines = maintain(store, client, clock)
@@ -156,9 +162,7 @@ def test_stale_claims_are_released_and_expired_rows_purged(store: Store, mock: M
 
 
 def test_only_one_run_works_at_a_time(store: Store, mock: Mock, client: HestiaClient, clock: Clock) -> None:
-    from puq_hestia import maintenance
-
-    assert maintenance._take_lease(store, "other-machine", timedelta(minutes=10))
+    assert take_lease(store, LEASE_NAME, "other-machine", timedelta(minutes=10))
     assert run_maintenance(store, {"main": client}).skipped
     clock.now += timedelta(minutes=11)  # the other run died: its lease expires
     assert not run_maintenance(store, {"main": client}).skipped
