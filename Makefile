@@ -52,6 +52,9 @@ PG_DIR ?= /tmp/puq-hestia-pg
 # Found when the recipe runs (after apt-get), not when make reads this file.
 PG_BIN = $$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PG_URL = postgresql+psycopg://puq:puq@127.0.0.1:$(PG_PORT)/puq_test
+# How the restart test stops and starts the cluster (as the postgres user, with the same options as below).
+PG_CTL = runuser -u postgres -- $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -l $(PG_DIR)/log \
+  -o '-p $(PG_PORT) -k $(PG_DIR) -c listen_addresses=127.0.0.1'
 
 test-postgres: $(STAMP)
 	@dpkg -s postgresql >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
@@ -62,6 +65,8 @@ test-postgres: $(STAMP)
 	  -o "-p $(PG_PORT) -k $(PG_DIR) -c listen_addresses=127.0.0.1" start'
 	psql -h 127.0.0.1 -p $(PG_PORT) -U postgres -v ON_ERROR_STOP=1 \
 	  -c "CREATE ROLE puq LOGIN PASSWORD 'puq'" -c "CREATE DATABASE puq_test OWNER puq"
-	PUQ_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/unit/test_store.py -q; status=$$?; \
+	PUQ_TEST_DATABASE_URL=$(PG_URL) PUQ_TEST_PG_CTL="$(PG_CTL)" \
+	  $(BIN)/pytest tests/unit/test_store.py tests/crash/test_postgres_outages.py tests/crash/test_account_order.py -q; \
+	  status=$$?; \
 	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop' >/dev/null; \
 	rm -rf $(PG_DIR); exit $$status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,3 +11,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "provisioning"))
 from provisioning_support import mock
 
 __all__ = ["mock"]
+
+# The PostgreSQL outage tests run under `make test-postgres`, which starts a throw-away cluster and names it.
+collect_ignore = [] if os.environ.get("PUQ_TEST_DATABASE_URL") else ["test_postgres_outages.py"]

@@ -6,6 +6,7 @@ where the other instance finishes its change, so no test waits on the wall clock
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +14,21 @@ import pytest
 import sqlalchemy as sa
 
 from puq_hestia.intents import AccountBusyError, IntentLog
-from puq_hestia.store import Store, intents
+from puq_hestia.store import Store, intents, metadata
+
+PG_URL = os.environ.get("PUQ_TEST_DATABASE_URL", "")
+# SQLite always; PostgreSQL too under `make test-postgres` (two machines on one PostgreSQL).
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    engine = sa.create_engine(PG_URL)
+    metadata.drop_all(engine)  # each test starts on an empty schema
+    engine.dispose()
+    return PG_URL
 
 
 @pytest.fixture
