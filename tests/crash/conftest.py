@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "provisioning"))
 
-from provisioning_support import mock
+from provisioning_support import client, mock, store
 
 __all__ = ["client", "mock", "store"]
 
