@@ -170,8 +170,10 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent)
     state, note = _verdict(intent, happened)
     log_.finish(intent.id, state, note)
     drop_lease(store, account_lock(intent.server_id, intent.account), f"intent:{intent.id}")  # its dead turn
-    domain = intent.args[1] if intent.command.startswith("v-") and "web-domain" in intent.command else None
+    domain = intent.args[1] if "web-domain" in intent.command else None
     login = _login(intent)
+    if intent.command == "v-add-web-domain-ftp" and login:
+        store.release_name(intent.server_id, login)  # no longer "being created right now"
     store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
                        ftp_user=login, outcome=state, detail=note)
     return f"#{intent.id} {intent.command} {' '.join(intent.args)}: {state} ({note})"

@@ -195,3 +195,44 @@ def test_a_hook_for_an_account_with_a_change_in_flight_waits_then_says_so(app: F
     assert reply.get_json()["message"].startswith("Another change to this account is still in progress, so "
                                                   "nothing was changed.")
     assert [c["cmd"] for c in mock.calls()[before:]] == []
+
+
+def test_an_ftp_create_whose_outcome_the_store_lost_says_may_have_and_maintain_records_it(
+        app: Flask, mock: Mock, lock: WriteLock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from provisioning_support import quick_client
+
+    from puq_hestia.hestia.config import ServerConfig
+    from puq_hestia.maintenance import Retention, run_maintenance
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update({"server": "main", "user": "alice", "login_at": NOW})
+    app.config["WTF_CSRF_ENABLED"] = False
+    run = mock.backend.run
+
+    def run_then_blink(name: str, args: Any) -> Any:
+        result = run(name, args)
+        if name == "v-add-web-domain-ftp":
+            lock.take()
+        return result
+
+    monkeypatch.setattr(mock.backend, "run", run_then_blink)
+    def logins() -> set[str]:
+        return {name for d in mock.user("alice").domains.values() for name in d.conf["FTP_USER"].split(":") if name}
+
+    before = logins()
+    reply = client.post("/ftp/add", data={"domain": "alice.example"})
+    lock.release()
+    monkeypatch.setattr(mock.backend, "run", run)
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 503
+    assert "may or may not have been made" in text and "nothing was changed" not in text
+    [made] = logins() - before
+    store = panel_store(app)
+    hestia = quick_client(ServerConfig(URL, hash=DEMO_HASH))
+    report = run_maintenance(store, {"main": hestia}, retention=Retention(grace=timedelta(0)))
+    assert any(line.startswith("#") and ": done" in line for line in report.settled), report.settled
+    [event] = [e for e in store.recent_events("main", "alice") if e.ftp_user == made]
+    assert event.action == "maintenance.v-add-web-domain-ftp" and "set a new password" in event.detail

@@ -85,12 +85,14 @@ def test_an_ftp_user_hestia_made_is_recorded_and_audited_and_one_it_did_not_is_f
         store: Store, mock: Mock, client: HestiaClient, clock: Clock) -> None:
     crashed(store, mock, "v-add-web-domain-ftp", "alice", "alice.example", "made", "Secret-pass-2026x")
     crashed(store, mock, "v-add-web-domain-ftp", "alice", "alice.example", "never", "Secret-pass-2026x", run=False)
+    assert store.claim_name("main", "alice_made")  # the dead worker's claim, younger than the claims' 5 minutes
     lines = maintain(store, client, clock)
     assert states(store) == [("v-add-web-domain-ftp", "done"), ("v-add-web-domain-ftp", "failed")]
     [event, *_] = [e for e in store.recent_events("main", "alice") if e.ftp_user == "alice_made"]
     assert event.outcome == "done" and "password was never shown" in event.detail
     assert any(e.ftp_user == "alice_never" and e.outcome == "failed" for e in store.recent_events("main", "alice"))
     assert any(line.startswith("settled: #1 v-add-web-domain-ftp") for line in lines)
+    assert store.claim_name("main", "alice_made")  # released at once, not after the claim's 5 minutes
     assert "Secret-pass-2026x" not in json.dumps(lines)
 
 
