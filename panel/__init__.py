@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from panel import auth, ftp, health, hooks, sso
+from panel import auth, brand, ftp, health, hooks, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.health import register_store_outage_handlers
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_store_outage_handlers(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(brand.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(ftp.bp)
     app.register_blueprint(sso.bp)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, redirect, session, url_for
+from flask import Blueprint, g, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 
 from panel.auth import start_session
@@ -58,5 +58,6 @@ def login(token: str) -> ResponseReturnValue:
 def _refuse(status: int, message: str) -> ResponseReturnValue:
     """No session survives a bad link, so nobody keeps acting as someone else after following it."""
     session.clear()
+    g.sso_refused = True  # the error page then points to the billing system for a new link
     log.info("refused a single sign-on link (%s)", status)
     return error_page(status, message)

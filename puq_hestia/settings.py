@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from puq_hestia.branding import Brand, brand_from_mapping
 from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
@@ -69,6 +70,7 @@ class Settings:
     session_absolute_hours: int = 12
     trusted_proxies: int = 0
     store: StoreOptions = field(default_factory=StoreOptions)
+    brand: Brand = field(default_factory=Brand)
 
     def server(self, server_id: str | None = None) -> ServerSettings:
         """The named server, or the default one."""
@@ -99,11 +101,15 @@ class Settings:
             raise ConfigError(f"configuration file {config_path} not found (set PUQ_HESTIA_CONFIG)") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"configuration file {config_path} is not valid TOML: {e}") from e
-        return cls.from_mapping(data, env)
+        return cls.from_mapping(data, env, base=config_path.parent)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from parsed TOML; secrets may come from the environment instead of the file."""
+    def from_mapping(cls, data: Mapping[str, Any], env: Mapping[str, str] | None = None, *,
+                     base: Path | None = None) -> Settings:
+        """Build settings from parsed TOML; secrets may come from the environment instead of the file.
+
+        ``base`` is the folder relative file names (the brand's logo) are read from.
+        """
         env = {} if env is None else env
         panel = dict(data.get("panel", {}))
         servers = {sid: _server(sid, raw, env) for sid, raw in dict(data.get("servers", {})).items()}
@@ -128,6 +134,7 @@ class Settings:
             session_absolute_hours=int(panel.get("session_absolute_hours", 12)),
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
             store=_store_options(dict(data.get("store", {}))),
+            brand=brand_from_mapping(dict(panel.get("brand", {})), base=base),
         )
 
 

@@ -27,7 +27,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
                            "puq_hestia.store", "puq_hestia.intents"),
     "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
     "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia"),
-    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database"),
+    "puq_hestia.branding": ("puq_hestia.hestia",),
+    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database", "puq_hestia.branding"),
     "puq_hestia.cli": ("puq_hestia",),
 }
 FIRST_PARTY = ("puq_hestia", "panel", "hestia_mock")
