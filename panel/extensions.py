@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from puq_hestia.ftp import FtpService
+from puq_hestia.ftp.limits import FtpLimits
 from puq_hestia.hestia.breaker import CircuitBreaker
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.transport import Transport
@@ -66,7 +67,8 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
         journal = IntentLog(store, server_id, wait=settings.store.lock_timeout_s)
         transport = Transport(server.config, sleep=sleep, breaker=breaker, journal=journal)
         client = HestiaClient(server.config, transport=transport)
-        ftp = FtpService(client, store=store, server_id=server_id)
+        ftp = FtpService(client, store=store, server_id=server_id, limits=FtpLimits(server.ftp_limits),
+                         lock_wait=settings.store.lock_timeout_s)
         servers[server_id] = ServerServices(server, client, ftp, breaker)
     return PanelServices(settings, store, servers)
 

@@ -142,9 +142,10 @@ def home() -> ResponseReturnValue:
 @login_required
 def index() -> ResponseReturnValue:
     """Simple section: every FTP user over all web domains, from one Hestia call, a page of cards at a time."""
-    overview = _service().overview(g.user)
+    service = _service()
+    overview = service.overview(g.user)
     return render_template("ftp/index.html", overview=overview, page=_paged(overview.cards), page_url=_page_url,
-                           events=_events())
+                           events=_events(), quota=service.quota(g.user, overview))
 
 
 @bp.get("/ftp/<domain>")
@@ -161,7 +162,8 @@ def domain(domain: str) -> ResponseReturnValue:
         abort(404)
     cards = overview.cards_for(domain)
     return render_template("ftp/domain.html", overview=overview, domain=summary, total=len(cards),
-                           page=_paged(cards), page_url=_page_url, events=_events(domain))
+                           page=_paged(cards), page_url=_page_url, events=_events(domain),
+                           quota=service.quota(g.user, overview))
 
 
 @bp.get("/ftp/<domain>/<username>/connection")

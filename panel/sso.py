@@ -44,9 +44,10 @@ def login(token: str) -> ResponseReturnValue:
     if server is None:
         return _refuse(403, "This login link is for a server this panel does not know.")
     try:
-        server.client.users.get(grant.user)
+        account = server.client.users.get(grant.user)
     except NotFoundError:
         return _refuse(410, GONE)
+    panel.store.set_account_limits(grant.server_id, grant.user, package=account.package)  # for the FTP limit
     start_session(grant.server_id, grant.user)
     panel.store.record_event(grant.server_id, grant.user, "login", outcome="success", detail="single sign-on")
     log.info("single sign-on of %r on server %r", grant.user, grant.server_id)

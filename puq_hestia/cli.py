@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
 from puq_hestia.ftp import FtpRuleError, FtpService
+from puq_hestia.ftp.limits import FtpLimits
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import ConfigError, HestiaError
 from puq_hestia.hestia.transport import Transport
@@ -154,7 +155,7 @@ def cmd_sso_link(rt: Runtime) -> int:
 
 def _ftp(rt: Runtime) -> FtpService:
     server = rt.server()
-    return FtpService(rt.client(server), store=rt.store, server_id=server.id)
+    return FtpService(rt.client(server), store=rt.store, server_id=server.id, limits=FtpLimits(server.ftp_limits))
 
 
 def cmd_ftp_list(rt: Runtime) -> int:

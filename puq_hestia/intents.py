@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,9 +25,19 @@ import sqlalchemy as sa
 from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents, leases
 
 __all__ = [
-    "OPEN_STATES", "AccountBusyError", "Intent", "IntentLog", "account_lock", "changes_sent", "close_scope",
+    "OPEN_STATES",
+    "AccountBusyError",
+    "Intent",
+    "IntentLog",
+    "account_lock",
+    "changes_sent",
+    "close_scope",
     "drop_lease",
-    "intent_origin", "open_scope", "take_lease",
+    "held_lease",
+    "intent_origin",
+    "open_scope",
+    "take_lease",
+    "wait_for_lease",
 ]
 
 #: States the maintenance run still has to settle.
@@ -144,11 +155,8 @@ class IntentLog:
 
     def _take_turn(self, lock: str, holder: str) -> None:
         """Wait for the account's lease (polling, bounded by ``wait``); AccountBusyError when it stays taken."""
-        deadline = self._monotonic() + self._wait
-        while not take_lease(self.store, lock, holder, self._hold):
-            if self._monotonic() >= deadline:
-                raise AccountBusyError("another change to this account is still running", nothing_sent=True)
-            self._sleep(0.05)
+        wait_for_lease(self.store, lock, holder, self._hold, wait=self._wait, sleep=self._sleep,
+                       monotonic=self._monotonic)
 
     def _write(self, command: str, account: str, masked_args: Sequence[str]) -> int:
         """Insert the intent row and count it in the current scope."""
@@ -216,6 +224,29 @@ class IntentLog:
 def account_lock(server_id: str, account: str) -> str:
     """The lease name that orders the changes to one Hestia account."""
     return f"account:{server_id}:{account}"
+
+
+def wait_for_lease(store: Store, name: str, holder: str, hold: timedelta, *, wait: float,
+                   sleep: Callable[[float], None] = time.sleep,
+                   monotonic: Callable[[], float] = time.monotonic) -> None:
+    """Take the named lease, polling for at most ``wait`` seconds; AccountBusyError when it stays taken."""
+    deadline = monotonic() + wait
+    while not take_lease(store, name, holder, hold):
+        if monotonic() >= deadline:
+            raise AccountBusyError("another change to this account is still running", nothing_sent=True)
+        sleep(0.05)
+
+
+@contextmanager
+def held_lease(store: Store, name: str, *, wait: float, hold: timedelta = timedelta(minutes=2)) -> Iterator[None]:
+    """Hold the named lease for the block (another holder makes this wait, at most ``wait`` seconds)."""
+    holder = secrets.token_hex(8)
+    wait_for_lease(store, name, holder, hold, wait=wait)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(*STORE_OUTAGES):
+            drop_lease(store, name, holder)
 
 
 def take_lease(store: Store, name: str, holder: str, length: timedelta) -> bool:

@@ -34,6 +34,7 @@ class ServerSettings:
     panel_url: str = ""
     breaker_threshold: int = DEFAULT_THRESHOLD  # transient failures in a row that open the circuit breaker
     breaker_cooldown: float = DEFAULT_COOLDOWN  # seconds it stays open before one probe call
+    ftp_limits: Mapping[str, int] = field(default_factory=dict)  # Hestia package -> most FTP users ("default")
 
     @property
     def file_manager_url(self) -> str:
@@ -152,6 +153,7 @@ def _server(server_id: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> S
             raw[name] = override
     ftp = {k: raw.pop(k) for k in ("ftp_host", "ftp_port", "ftp_tls", "panel_url", "breaker_threshold",
                                     "breaker_cooldown") if k in raw}
+    limits = _ftp_limits(server_id, raw.pop("ftp_limits", {}))
     try:
         config = ServerConfig.from_mapping(raw)
     except ConfigError as e:
@@ -168,7 +170,21 @@ def _server(server_id: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> S
                                    1, 1000),
         breaker_cooldown=_bounded(server_id, "breaker_cooldown", float(ftp.get("breaker_cooldown", DEFAULT_COOLDOWN)),
                                   0, 3600),
+        ftp_limits=limits,
     )
+
+
+def _ftp_limits(server_id: str, raw: Any) -> dict[str, int]:
+    """[servers.<id>.ftp_limits]: package name -> a whole number 0-10000 ("default" for other packages)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"server {server_id!r}: ftp_limits must be a table of package = number")
+    limits = {}
+    for package, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+            raise ConfigError(f"server {server_id!r}: ftp_limits.{package} must be a whole number from 0 to "
+                              f"10000, not {value!r}")
+        limits[str(package)] = value
+    return limits
 
 
 def _bounded(server_id: str, name: str, value: _N, low: _N, high: _N) -> _N:

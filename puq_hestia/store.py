@@ -96,6 +96,17 @@ listings = sa.Table(
 )
 
 
+# What the FTP limit needs to know of an account without a Hestia call: its package (seen at sign-in or set by
+# billing) and billing's own number of FTP accounts for it (puq_hestia.ftp.limits).
+account_limits = sa.Table(
+    "account_limits",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("package", sa.String(64)),
+    sa.Column("ftp_accounts", sa.Integer),
+)
+
 # A change to Hestia, written down before it is sent (DESIGN.md §7; puq_hestia.intents): never a password.
 intents = sa.Table(
     "intents",
@@ -337,6 +348,21 @@ class Store:
         query = sa.select(accounts.c.hestia_user).where(_match(accounts, server_id=server_id, reseller_id=reseller_id))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+    def set_account_limits(self, server_id: str, user: str, **values: str | int | None) -> None:
+        """Record ``package`` and/or ``ftp_accounts`` (None clears billing's number) of an account."""
+        ids = {"server_id": server_id, "hestia_user": user}
+        update = sa.update(account_limits).where(_match(account_limits, **ids)).values(**values)
+        if not self._write(update) and not self._insert_once(account_limits, **ids, **values):
+            self._write(update)  # another worker inserted it in between
+
+    def account_limits(self, server_id: str, user: str) -> tuple[str | None, int | None]:
+        """The recorded (package, ftp_accounts) of an account; (None, None) when nothing is known."""
+        query = sa.select(account_limits.c.package, account_limits.c.ftp_accounts).where(
+            _match(account_limits, server_id=server_id, hestia_user=user))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     def release_account(self, server_id: str, user: str) -> None:
         """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""

@@ -407,6 +407,9 @@ CONFIG_OPTIONS: dict[str, Any] = {
                 "Description": "Hestia package for new accounts (configoption1)"},
     "Create web domain": {"Type": "yesno", "Default": "on",
                           "Description": "Add the service's domain as a web domain (configoption2)"},
+    "FTP accounts": {"Type": "text", "Size": "5", "Default": "",
+                     "Description": "Most FTP users the customer may create; empty = the package's limit in the "
+                                    "bridge's settings (configoption3)"},
 }
 
 

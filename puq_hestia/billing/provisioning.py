@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from puq_hestia.billing.actions import ACTIONS, Action, Failure, Kind, Outcome, ProvisioningContext
-from puq_hestia.billing.whmcs import ParamsError, mask_params, server_config_from_params, username_param
+from puq_hestia.billing.whmcs import (
+    ParamsError,
+    ftp_accounts_param,
+    mask_params,
+    package_param,
+    server_config_from_params,
+    username_param,
+)
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import (
     AuthenticationError,
@@ -108,7 +115,9 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     if not isinstance(params, Mapping):
         return _failed(action, params, ctx, Failure(Kind.INVALID, "params must be an object."))
     try:
+        limits = _limits_asked(action, params)  # checked before any Hestia call
         outcome = _run(spec, params, ctx)
+        _remember_limits(ctx, outcome.user, limits)
     except Failure as failure:
         return _failed(action, params, ctx, failure)
     except ParamsError as error:
@@ -131,6 +140,19 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     audit_outcome = "already" if outcome.note.startswith("already") else "success"
     _audit(ctx, action, outcome.user, outcome.domain, audit_outcome, outcome.note)
     return HookResult({"result": "success", **outcome.fields})
+
+
+def _limits_asked(action: str, params: Mapping[str, Any]) -> dict[str, str | int | None] | None:
+    """The package and FTP user limit a create or package change sets (puq_hestia.ftp.limits), validated."""
+    if action not in ("create_account", "change_package"):
+        return None
+    return {"package": package_param(params), "ftp_accounts": ftp_accounts_param(params)}
+
+
+def _remember_limits(ctx: ProvisioningContext, user: str, limits: dict[str, str | int | None] | None) -> None:
+    """Keep them where the panel's FTP limit reads them, with no Hestia call."""
+    if limits is not None and ctx.store is not None and user:
+        ctx.store.set_account_limits(ctx.server_id, user, **limits)
 
 
 def _store_outage_text(error: Exception) -> str:

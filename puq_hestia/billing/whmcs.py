@@ -113,6 +113,18 @@ def password_param(params: Mapping[str, Any]) -> str:
     return _checked(validate_password, password, "The service's password cannot be used")
 
 
+def ftp_accounts_param(params: Mapping[str, Any]) -> int | None:
+    """Billing's own FTP user limit for the account: product field 3 (``configoption3``); None when empty."""
+    value = params.get("configoption3")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not text.isascii() or not text.isdigit() or int(text) > 10_000:
+        raise ParamsError(f"The product's FTP accounts option '{value}' must be a whole number from 0 to 10000, "
+                          "or empty for the package's limit.")
+    return int(text)
+
+
 def package_param(params: Mapping[str, Any]) -> str:
     """The Hestia package: product field 1 (``configoption1``), ``default`` when empty."""
     package = _text(params, "configoption1") or DEFAULT_PACKAGE

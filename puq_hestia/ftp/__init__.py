@@ -14,6 +14,7 @@ from puq_hestia.ftp.service import (
     FtpRuleError,
     FtpService,
     InvalidInputError,
+    LimitReachedError,
     NameTakenError,
     NotOwnedError,
     Overview,
@@ -24,6 +25,6 @@ from puq_hestia.ftp.service import (
 
 __all__ = [
     "Created", "DomainSuspendedError", "FolderMissingError", "FtpCard", "FtpRuleError", "FtpService",
-    "InvalidInputError", "NameTakenError", "NotOwnedError", "Overview", "PasswordChanged", "PathChanged",
-    "UserSuspendedError",
+    "InvalidInputError", "LimitReachedError", "NameTakenError", "NotOwnedError", "Overview", "PasswordChanged",
+    "PathChanged", "UserSuspendedError",
 ]

@@ -39,6 +39,10 @@ class NameTakenError(FtpRuleError):
     """The FTP name exists already (FTP names are system-wide at Hestia)."""
 
 
+class LimitReachedError(FtpRuleError):
+    """The account already has as many FTP users as its plan allows (checked before any Hestia call)."""
+
+
 class InvalidInputError(FtpRuleError):
     """A value failed the bridge's own validation (SECURITY.md 1, 2, 4)."""
 

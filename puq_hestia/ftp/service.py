@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from puq_hestia.ftp import credentials, paths
+from puq_hestia.ftp.limits import FtpLimits, Quota
 from puq_hestia.ftp.models import (
     Created,
     DomainSuspendedError,
@@ -21,6 +22,7 @@ from puq_hestia.ftp.models import (
     FtpCard,
     FtpRuleError,
     InvalidInputError,
+    LimitReachedError,
     NameTakenError,
     NotOwnedError,
     Overview,
@@ -39,12 +41,13 @@ from puq_hestia.hestia.errors import (
     SuspendedError,
 )
 from puq_hestia.hestia.errors import InvalidInputError as HestiaInvalidInputError
+from puq_hestia.intents import held_lease
 from puq_hestia.store import Store
 
 __all__ = [
     "Created", "DomainSuspendedError", "FolderMissingError", "FtpCard", "FtpRuleError", "FtpService",
-    "InvalidInputError", "NameTakenError", "NotOwnedError", "Overview", "PasswordChanged", "PathChanged",
-    "UserSuspendedError",
+    "InvalidInputError", "LimitReachedError", "NameTakenError", "NotOwnedError", "Overview", "PasswordChanged",
+    "PathChanged", "Quota", "UserSuspendedError",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,12 +58,14 @@ class FtpService:
     """The product's FTP rules for one Hestia server."""
 
     def __init__(self, client: HestiaClient, *, store: Store | None = None, server_id: str = "default",
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, limits: FtpLimits | None = None, lock_wait: float = 5.0) -> None:
         self.client = client
         self.store = store
         self.server_id = server_id
         self._rng = rng
         self._index = OwnershipIndex(store, server_id)
+        self.limits = limits or FtpLimits()
+        self._lock_wait = lock_wait
 
     # -- reading ---------------------------------------------------------------------------------------------
     def overview(self, user: str) -> Overview:
@@ -89,6 +94,24 @@ class FtpService:
         """The stored listing of USER, or a fresh one (one Hestia call) when nothing is stored yet."""
         return self._index.lookup(user) or self.overview(user)
 
+    def quota(self, user: str, listing: Overview | None = None) -> Quota:
+        """FTP users in use and the most USER may have (no Hestia call beyond the listing)."""
+        package, override = self.store.account_limits(self.server_id, user) if self.store else (None, None)
+        return Quota(len((listing or self.listing(user)).cards), self.limits.limit(package, override))
+
+    @contextmanager
+    def _within_limit(self, user: str) -> Iterator[None]:
+        """Refuse a create at the limit; creates of one account take turns, so two at once cannot both pass."""
+        if self.store is None or self.quota(user).limit is None:
+            yield
+            return
+        with held_lease(self.store, f"ftp-quota:{self.server_id}:{user}", wait=self._lock_wait):
+            quota = self.quota(user)
+            if quota.full:
+                raise LimitReachedError(f"You have {quota.text}, the most your hosting plan allows; delete one "
+                                        "before adding another. Nothing was changed.")
+            yield
+
     # -- changes ---------------------------------------------------------------------------------------------
     def create(self, user: str, domain: str, *, suffix: str | None = None, password: str | None = None,
                path: str = "") -> Created:
@@ -103,13 +126,14 @@ class FtpService:
         username = f"{user}_{suffix}"
         if known.has_account(username):
             raise NameTakenError(f"The FTP user {username} already exists.", field="suffix")
-        with self._failure_audited(user, "ftp.create", domain, username):
-            if folder and not self._folder_exists(user, domain, folder):
-                raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
-                                         field="path")
-            with self._claim(username):
-                self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
-        self._index.add_account(user, domain, username, folder)
+        with self._within_limit(user):
+            with self._failure_audited(user, "ftp.create", domain, username):
+                if folder and not self._folder_exists(user, domain, folder):
+                    raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
+                                             field="path")
+                with self._claim(username):
+                    self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
+            self._index.add_account(user, domain, username, folder)
         self._audit(user, "ftp.create", domain, username, "success", f"folder=/{folder}")
         card = FtpCard.for_new(known.domain(domain), user, username, folder)
         return Created(card=card, password=password, generated=generated)

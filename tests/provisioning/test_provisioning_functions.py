@@ -262,7 +262,7 @@ def test_single_sign_on_needs_the_panel_settings(mock: Mock, ctx: ProvisioningCo
 
 def test_metadata_and_config_options_need_no_server() -> None:
     assert prov.metadata()["DisplayName"] == "HestiaCP (puq-hestia)"
-    assert list(prov.config_options()) == ["Package", "Create web domain"]
+    assert list(prov.config_options()) == ["Package", "Create web domain", "FTP accounts"]
 
 
 # -- never raise, never log a secret ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def php_run(live_bridge: LiveBridge) -> dict[str, Any]:
 def test_every_module_function_answers_as_whmcs_expects(php_run: dict[str, Any]) -> None:
     results = php_run["results"]
     assert results["MetaData"]["DisplayName"] == "HestiaCP (puq-hestia)"
-    assert results["ConfigOptions"] == ["Package", "Create web domain"]
+    assert results["ConfigOptions"] == ["Package", "Create web domain", "FTP accounts"]
     assert results["TestConnection"] == {"success": True, "error": ""}
     assert results["CreateAccount"] == "success"
     assert results["CreateAccountAgain"] == (

@@ -21,7 +21,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.hestia": ("puq_hestia.hestia",),
     "puq_hestia.database": (),
     "puq_hestia.store": ("puq_hestia.database",),
-    "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
+    "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store", "puq_hestia.intents"),
     "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
     "puq_hestia.billing": ("puq_hestia.billing", "puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia",
                            "puq_hestia.store", "puq_hestia.intents"),

@@ -20,7 +20,8 @@ use WHMCS\Database\Capsule;
 
 const PUQHESTIA_TIMEOUT = 30;
 // Only what the bridge reads is sent; server credentials and other client details stay in WHMCS.
-const PUQHESTIA_FIELDS = ['serviceid', 'username', 'password', 'domain', 'configoption1', 'configoption2'];
+const PUQHESTIA_FIELDS = ['serviceid', 'username', 'password', 'domain', 'configoption1', 'configoption2',
+    'configoption3'];
 const PUQHESTIA_CLIENT_FIELDS = ['email', 'firstname', 'lastname'];
 // Actions that change something get an Idempotency-Key, so the one retry below can never act twice.
 const PUQHESTIA_MUTATING = ['create_account', 'suspend_account', 'unsuspend_account', 'terminate_account',
@@ -45,6 +46,8 @@ function puqhestia_ConfigOptions()
             'Description' => 'Hestia package for new accounts'],
         'Create web domain' => ['Type' => 'yesno', 'Default' => 'on',
             'Description' => "Add the service's domain as a web domain"],
+        'FTP accounts' => ['Type' => 'text', 'Size' => '5', 'Default' => '',
+            'Description' => "Most FTP users the customer may create; empty = the package's limit"],
     ];
 }
 
