@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any, TextIO
 
+from puq_hestia.auth.limits import per_process_storage_refusal
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
 from puq_hestia.ftp import FtpRuleError, FtpService
@@ -193,6 +194,10 @@ def cmd_serve(rt: Runtime) -> int:
     """Run the panel under gunicorn (N workers x T threads); this process becomes gunicorn, so signals reach it."""
     if rt.args.config:
         os.environ["PUQ_HESTIA_CONFIG"] = rt.args.config
+    refusal = per_process_storage_refusal(rt.settings.ratelimit_storage_uri, rt.args.workers)
+    if refusal:
+        print(f"puq-hestia serve: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     # At most 10 threads: each is one Hestia call in flight, and every call is a root shell script on Hestia.
     command = [sys.executable, "-m", "gunicorn", "--workers", str(rt.args.workers), "--threads", str(rt.args.threads),
                "--bind", f"{rt.args.host}:{rt.args.port}", "panel:create_app()"]
