@@ -12,7 +12,7 @@ from panel import auth, ftp, hooks, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.login_limits import storage_options
-from panel.security import install_security_headers, session_config
+from panel.security import bound_request_bodies, install_security_headers, session_config
 from puq_hestia.settings import Settings
 
 # templates/ is installed as the package panel.templates (setup.py), in editable and regular installs alike.
@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.extensions[EXTENSION_KEY] = build_services(settings)
+    bound_request_bodies(app, MAX_BODY_BYTES)  # first: CSRFProtect reads the form in its own before_request
     csrf.init_app(app)
     limiter.init_app(app)
     install_security_headers(app, hsts=not settings.demo)

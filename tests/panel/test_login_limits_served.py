@@ -90,6 +90,8 @@ def test_limits_hold_across_four_workers_and_redis_down_is_503(tmp_path: Path, r
             statuses = [attempt(http, url, "wrong-password-1") for _ in range(7)]
             assert statuses == [401] * 5 + [429] * 2  # the default account limit: 5 failures a minute
             assert [c["cmd"] for c in hestia.calls()].count("v-check-user-password") == 5
+            chunks = (b"x" * 65536 for _ in range(20))  # a generator: requests sends it chunked, no length
+            assert requests.post(f"{url}/hooks/suspend_account", data=chunks, timeout=10).status_code == 413
             redis.stop()
             assert attempt(http, url, "Alice-demo-2026") == 503
         finally:
