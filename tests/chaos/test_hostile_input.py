@@ -113,7 +113,7 @@ def test_two_factor_code_form(demo: Rig, raw: RawCalls, code: str, agent: str) -
     rig = demo
     raw.calls.clear()
     browser = rig.app.test_client()
-    started = browser.post("/login", data={"username": "dave", "password": "Dave-demo-2026"},
+    started = browser.post("/login", data={"username": "tessa", "password": "Tessa-demo-2026"},
                            headers={"User-Agent": agent})
     assert started.status_code == 302 and started.headers["Location"].startswith("/login/code"), rig.calls()
     _judge(browser.post("/login/code", data={"code": code}, headers={"User-Agent": agent}), "2fa code")
@@ -149,7 +149,7 @@ def test_a_field_of_the_wrong_type_is_a_400(rig: Rig, raw: RawCalls, kind: str) 
     raw.calls.clear()
     browser = rig.customer()
     pending = rig.app.test_client()
-    pending.post("/login", data={"username": "dave", "password": "Dave-demo-2026"})
+    pending.post("/login", data={"username": "tessa", "password": "Tessa-demo-2026"})
     before = len(raw.mutations())
     for route in FORM_ROUTES:
         client = pending if route == "/login/code" else rig.app.test_client() if route == "/login" else browser

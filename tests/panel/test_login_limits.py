@@ -53,11 +53,11 @@ def test_a_json_body_is_limited_under_the_name_the_form_validated(limited: Flask
 
 def test_wrong_2fa_codes_count_against_the_account(limited: FlaskClient, backend: Backend) -> None:
     backend.clock = lambda: NOW
-    assert login(limited, "dave", "Dave-demo-2026").status_code == 302
+    assert login(limited, "tessa", "Tessa-demo-2026").status_code == 302
     for _ in range(2):
         assert limited.post("/login/code", data={"code": "000001"}).status_code == 401
-    assert login(limited, "dave", WRONG).status_code == 401  # the third failure
-    assert login(limited, "dave", "Dave-demo-2026").status_code == 429
+    assert login(limited, "tessa", WRONG).status_code == 401  # the third failure
+    assert login(limited, "tessa", "Tessa-demo-2026").status_code == 429
 
 
 def test_memory_storage_with_several_workers_is_refused() -> None:

@@ -19,9 +19,9 @@ from panel_testing import ALICE, MockCalls
 
 from hestia_mock.models import Backend
 
-DAVE = ("dave", "Dave-demo-2026")
-ERIN = ("erin", "Erin-demo-2026")
-DAVE_SECRET = "PUQDEMOTWOFACTORSECRETFORDAVE234"
+TESSA = ("tessa", "Tessa-demo-2026")
+IRIS = ("iris", "Iris-demo-2026")
+TESSA_SECRET = "PUQDEMOTWOFACTORSECRETFORTESSA23"
 NOW = datetime(2026, 3, 1, 12, 0, 10)
 OFFICE, ELSEWHERE = "203.0.113.7", "198.51.100.9"
 BROWSER = "Mozilla/5.0 (X11; \"quoted\" 'agent')"
@@ -34,8 +34,8 @@ def fixed_clock(backend: Backend) -> None:
 
 
 def code_at(moment: datetime) -> str:
-    """Dave's TOTP code at MOMENT, as an authenticator app shows it."""
-    return pyotp.TOTP(DAVE_SECRET).at(moment)
+    """Tessa's TOTP code at MOMENT, as an authenticator app shows it."""
+    return pyotp.TOTP(TESSA_SECRET).at(moment)
 
 
 def login(client: FlaskClient, user: str, password: str, address: str = "127.0.0.1") -> Any:
@@ -90,22 +90,22 @@ def test_login_disabled_is_refused_like_a_wrong_password(client: FlaskClient, ba
 
 
 def test_an_ip_list_allows_only_its_addresses(client: FlaskClient, mock_app: Flask) -> None:
-    assert_failed_login(login(client, *ERIN, address=ELSEWHERE))
+    assert_failed_login(login(client, *IRIS, address=ELSEWHERE))
     assert signed_in_as(client) is None
-    assert login(client, *ERIN, address=OFFICE).status_code == 302  # listed as " 203.0.113.7": trimmed
-    assert signed_in_as(client) == "erin"
-    lines = history(mock_app, "erin")
+    assert login(client, *IRIS, address=OFFICE).status_code == 302  # listed as " 203.0.113.7": trimmed
+    assert signed_in_as(client) == "iris"
+    lines = history(mock_app, "iris")
     assert [(line["IP"], line["STATUS"], line["ACTIVE"]) for line in lines] == [
         (ELSEWHERE, "failed", "no"), (OFFICE, "success", "yes")]
 
 
 def test_an_ip_list_that_is_off_is_ignored(client: FlaskClient, backend: Backend) -> None:
-    backend.run("v-change-user-config-value", ["erin", "LOGIN_USE_IPLIST", "no"])
-    assert login(client, *ERIN, address=ELSEWHERE).status_code == 302
+    backend.run("v-change-user-config-value", ["iris", "LOGIN_USE_IPLIST", "no"])
+    assert login(client, *IRIS, address=ELSEWHERE).status_code == 302
 
 
 def test_an_ipv4_mapped_address_is_compared_as_ipv4(client: FlaskClient) -> None:
-    assert login(client, *ERIN, address=f"::ffff:{OFFICE}").status_code == 302
+    assert login(client, *IRIS, address=f"::ffff:{OFFICE}").status_code == 302
 
 
 def test_the_hestia_admin_does_not_sign_in_to_the_customer_panel(client: FlaskClient, mock_app: Flask) -> None:
@@ -133,7 +133,7 @@ def test_every_outcome_goes_to_the_login_history(client: FlaskClient, mock_app: 
 
 def test_a_refusal_reason_is_logged_but_never_shown(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    page = login(client, *ERIN, address=ELSEWHERE).get_data(as_text=True)
+    page = login(client, *IRIS, address=ELSEWHERE).get_data(as_text=True)
     assert "IP address not in allowed list" in caplog.text
     assert "allowed list" not in page and "IP" not in page.split("<main", 1)[1]
 
@@ -142,41 +142,41 @@ def test_a_refusal_reason_is_logged_but_never_shown(client: FlaskClient, caplog:
 
 
 def test_2fa_asks_for_the_code_and_keeps_no_password(client: FlaskClient, calls: MockCalls) -> None:
-    response = login(client, *DAVE)
+    response = login(client, *TESSA)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login/code")
     assert signed_in_as(client) is None
     with client.session_transaction() as session:
         cookie = str(dict(session))
-    assert DAVE[1] not in cookie and "user" not in cookie
+    assert TESSA[1] not in cookie and "user" not in cookie
     page = client.get("/login/code")
     assert page.status_code == 200 and 'autocomplete="one-time-code"' in page.get_data(as_text=True)
     assert "v-log-user-login" not in calls.commands()  # logged once the code is checked, as Hestia does
 
 
 def test_the_right_code_signs_in(client: FlaskClient, mock_app: Flask, calls: MockCalls) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     calls.clear()
     response = send_code(client, code_at(NOW))
     assert response.status_code == 302 and response.headers["Location"] == "/ftp"
     assert calls.commands() == ["v-check-user-2fa", "v-log-user-login"]
-    assert signed_in_as(client) == "dave"
-    assert history(mock_app, "dave")[-1]["STATUS"] == "success"
+    assert signed_in_as(client) == "tessa"
+    assert history(mock_app, "tessa")[-1]["STATUS"] == "success"
 
 
 @pytest.mark.parametrize("offset", [-30, 30])
 def test_one_period_of_drift_is_accepted(client: FlaskClient, offset: int) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     assert send_code(client, code_at(NOW + timedelta(seconds=offset))).status_code == 302
 
 
 def test_two_periods_of_drift_are_not(client: FlaskClient) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     assert send_code(client, code_at(NOW - timedelta(seconds=60))).status_code == 401
 
 
 def test_three_wrong_codes_end_the_pending_login(client: FlaskClient, mock_app: Flask, calls: MockCalls) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     wrong = "000000" if code_at(NOW) != "000000" else "111111"
     assert [send_code(client, wrong).status_code for _ in range(2)] == [401, 401]
     third = send_code(client, wrong)
@@ -185,20 +185,20 @@ def test_three_wrong_codes_end_the_pending_login(client: FlaskClient, mock_app: 
     late = send_code(client, code_at(NOW))  # the right code, too late: the record is gone
     assert late.status_code == 302 and calls.commands() == []
     assert signed_in_as(client) is None
-    assert [line["STATUS"] for line in history(mock_app, "dave")] == ["failed"] * 3
+    assert [line["STATUS"] for line in history(mock_app, "tessa")] == ["failed"] * 3
 
 
 @pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", "12 34 5"])
 def test_a_code_that_cannot_be_right_is_refused_without_a_call(client: FlaskClient, calls: MockCalls,
                                                                code: str) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     calls.clear()
     assert send_code(client, code).status_code == 200  # the form asks again: 6 digits
     assert "v-check-user-2fa" not in calls.commands()
 
 
 def test_a_pending_login_is_spent_once(client: FlaskClient, app: Flask) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     with client.session_transaction() as session:
         pending = session["pending"]
     assert send_code(client, code_at(NOW)).status_code == 302
@@ -210,7 +210,7 @@ def test_a_pending_login_is_spent_once(client: FlaskClient, app: Flask) -> None:
 
 
 def test_a_pending_login_expires(client: FlaskClient, app: Flask) -> None:
-    login(client, *DAVE)
+    login(client, *TESSA)
     book = app.extensions["puq"].sessions
     book._clock = lambda: datetime.now(UTC) + timedelta(minutes=6)  # the record lives five minutes
     assert send_code(client, code_at(NOW)).headers["Location"].startswith("/login")
@@ -224,16 +224,16 @@ def test_the_code_page_without_a_pending_login_goes_to_the_login_page(client: Fl
 def test_the_totp_secret_is_never_logged_stored_or_shown(client: FlaskClient, app: Flask, mock_app: Flask,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    login(client, *DAVE)
+    login(client, *TESSA)
     send_code(client, code_at(NOW))
-    pages = client.get("/ftp").get_data(as_text=True) + client.get("/ftp/dave.example").get_data(as_text=True)
+    pages = client.get("/ftp").get_data(as_text=True) + client.get("/ftp/tessa.example").get_data(as_text=True)
     engine = app.extensions["puq"].store.engine
     with engine.connect() as conn:
         meta = sa.MetaData()
         meta.reflect(conn)
         dump = " ".join(str(row) for table in meta.sorted_tables for row in conn.execute(sa.select(table)))
-    user = app.extensions["puq"].servers["main"].client.users.get("dave")
-    assert user.two_factor and DAVE_SECRET not in repr(user)
+    user = app.extensions["puq"].servers["main"].client.users.get("tessa")
+    assert user.two_factor and TESSA_SECRET not in repr(user)
     for text in (caplog.text, pages, dump):
-        assert DAVE_SECRET not in text
-    assert mock_app.test_client().get("/_mock/state").get_json()["users"]["dave"]["conf"]["TWOFA"] == "***"
+        assert TESSA_SECRET not in text
+    assert mock_app.test_client().get("/_mock/state").get_json()["users"]["tessa"]["conf"]["TWOFA"] == "***"
