@@ -195,7 +195,7 @@ def logout_everywhere() -> BaseResponse:
     if g.user is not None:
         ended = services().sessions.end_all(g.server.settings.id, g.user)
         log.info("sign-out everywhere of %r: %d sessions ended", g.user, ended)
-        services().store.record_event(g.server.settings.id, g.user, "logout", outcome="success",
+        services().store.record_event(g.server.settings.id, g.user, "logout.everywhere", outcome="success",
                                       detail=f"signed out everywhere ({ended} sessions)")
     session.clear()
     flash("You have signed out on every device.", "info")
