@@ -6,6 +6,7 @@ counters an attacker would get 4 x 5 tries, with Redis the sixth failure is refu
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -35,11 +36,14 @@ max_attempts = 1
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def serve(config: Path, workers: int) -> subprocess.Popen[bytes]:
-    """Start `puq-hestia serve` with WORKERS single-threaded workers."""
+def serve(config: Path, workers: int, access_log: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `puq-hestia serve` with WORKERS single-threaded workers (ACCESS_LOG: which worker pid answered)."""
     command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", str(workers),
                "--threads", "1", "--port", str(free_port())]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = dict(os.environ)
+    if access_log is not None:  # gunicorn reads extra options from GUNICORN_CMD_ARGS
+        env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(p)s %(m)s %(U)s %(s)s'"
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 
 
 @pytest.fixture
@@ -81,7 +85,8 @@ def attempt(http: requests.Session, url: str, password: str) -> int:
 
 def test_limits_hold_across_four_workers_and_redis_down_is_503(tmp_path: Path, redis: RedisServer) -> None:
     with MockHestia(seed="demo") as hestia:
-        process = serve(write_config(tmp_path, hestia.url, redis.url), workers=4)
+        access_log = tmp_path / "access.log"
+        process = serve(write_config(tmp_path, hestia.url, redis.url), workers=4, access_log=access_log)
         try:
             port = process.args[-1]  # type: ignore[index]
             url = f"http://127.0.0.1:{port}"
@@ -90,6 +95,8 @@ def test_limits_hold_across_four_workers_and_redis_down_is_503(tmp_path: Path, r
             statuses = [attempt(http, url, "wrong-password-1") for _ in range(7)]
             assert statuses == [401] * 5 + [429] * 2  # the default account limit: 5 failures a minute
             assert [c["cmd"] for c in hestia.calls()].count("v-check-user-password") == 5
+            posts = [line.split() for line in access_log.read_text().splitlines() if " POST /login " in line]
+            assert len({pid for pid, *_ in posts}) >= 2, posts  # the failures were counted by several workers
             chunks = (b"x" * 65536 for _ in range(20))  # a generator: requests sends it chunked, no length
             assert requests.post(f"{url}/hooks/suspend_account", data=chunks, timeout=10).status_code == 413
             redis.stop()
