@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := chromium curl php-cli php-curl
+DEBIAN_PACKAGES := chromium curl php-cli php-curl redis-server
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: demo test lint unit bench screenshots test-postgres system-deps clean

@@ -116,8 +116,12 @@ def measure_levels(served: Served, levels: tuple[int, ...], seconds: float, runs
     return results
 
 
-def check_cli_serve(config: Path, workers: int = 2) -> str:
-    """Start `puq-hestia serve --workers N` and ask it for /healthz; a one-line verdict for RESULTS.md."""
+def check_cli_serve(config: Path, workers: int = 1) -> str:
+    """Start `puq-hestia serve --workers N` and ask it for /healthz; a one-line verdict for RESULTS.md.
+
+    One worker by default: the bench config keeps login counters in memory://, which `serve` refuses with more
+    than one worker (SECURITY.md 35); the multi-worker figures come from gunicorn started directly (served.py).
+    """
     script = Path(sys.executable).with_name("puq-hestia")
     port = free_port()
     command = [str(script), "--config", str(config), "serve", "--workers", str(workers), "--port", str(port)]

@@ -80,9 +80,10 @@ class Rig:
     def customer(self, user: str) -> FlaskClient:
         """A browser signed in as USER (a session cookie, as after the login form)."""
         client = self.app.test_client()
+        sid = self.app.extensions["puq"].sessions.open(SERVER_ID, user)
         with client.session_transaction() as session:
             session.permanent = True
-            session.update(server=SERVER_ID, user=user, login_at=int(time.time()))
+            session.update(sid=sid, server=SERVER_ID, user=user, login_at=int(time.time()))
         return client
 
     def commands(self) -> list[str]:

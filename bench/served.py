@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +24,7 @@ from flask import Flask
 
 from bench.rig import PANEL_SECRET, RESELLER, RESELLER_SECRET, SERVER_ID
 from bench.seeding import ACCESS_KEY, SECRET_KEY
+from puq_hestia.auth.sessions import SessionBook
 from puq_hestia.store import Store
 
 CONFIG = """\
@@ -130,7 +132,9 @@ class Served:
         app = Flask("bench-cookies")
         app.secret_key = PANEL_SECRET
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-        return str(serializer.dumps({"_permanent": True, "server": SERVER_ID, "user": user,
+        with Store(self.database_url) as store:  # the panel checks a session record on every request
+            sid = SessionBook(store, absolute=timedelta(hours=1)).open(SERVER_ID, user)
+        return str(serializer.dumps({"_permanent": True, "sid": sid, "server": SERVER_ID, "user": user,
                                      "login_at": int(time.time())}))
 
     def claim_accounts(self, users: list[str]) -> None:

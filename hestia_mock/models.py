@@ -20,6 +20,7 @@ from typing import Any
 from hestia_mock.commands.auth import AuthChecks
 from hestia_mock.commands.ftp import FtpCommands
 from hestia_mock.commands.lists import ListCommands
+from hestia_mock.commands.login import LoginCommands
 from hestia_mock.commands.registry import COMMANDS, CommandSpec
 from hestia_mock.commands.users import UserCommands
 from hestia_mock.commands.web import WebCommands
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, AuthChecks):
+class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommands, AuthChecks):
     """One fake Hestia server; thread-safe (every command and query runs under `self.lock`)."""
 
     def __init__(self, root: Path | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
@@ -121,8 +122,10 @@ class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, AuthChecks):
                 "settings": asdict(self.settings),
                 "users": {
                     name: {
-                        "conf": dict(u.conf),
+                        # The TOTP secret is masked like the access keys' (tests read it from the seed).
+                        "conf": {k: "***" if k in ("TWOFA", "QRCODE") and v else v for k, v in u.conf.items()},
                         "web_domains": {d: dict(w.conf) for d, w in u.domains.items()},
+                        "login_history": [dict(line) for line in u.logins],
                     }
                     for name, u in self.users.items()
                 },

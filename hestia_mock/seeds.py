@@ -118,6 +118,7 @@ def _apply_user(backend: Backend, name: str, spec: Mapping[str, Any]) -> None:
     user = backend.users[name]
     if spec.get("rkey"):
         user.conf["RKEY"] = spec["rkey"]
+    user.conf.update({k: str(v) for k, v in spec.get("conf", {}).items()})  # TWOFA, LOGIN_* (§12)
     for domain_name, domain in spec.get("domains", {}).items():
         _apply_domain(backend, name, domain_name, domain)
 

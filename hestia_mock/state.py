@@ -199,6 +199,7 @@ class User:
     name: str
     conf: dict[str, str]
     domains: dict[str, WebDomain] = field(default_factory=dict)
+    logins: list[dict[str, str]] = field(default_factory=list)  # the user's auth.log (v-log-user-login, §12)
 
     @property
     def suspended(self) -> bool:

@@ -13,13 +13,15 @@ from panel import auth, brand, ftp, health, hooks, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.health import register_store_outage_handlers
-from panel.security import install_security_headers, session_config
+from panel.login_limits import storage_options
+from panel.security import bound_request_bodies, install_security_headers, session_config
 from puq_hestia.settings import Settings
 
 # templates/ is installed as the package panel.templates (setup.py), in editable and regular installs alike.
 TEMPLATE_FOLDER = str(files("panel.templates"))
 #: Set by `puq-hestia serve` for its workers once it has migrated the store.
 SCHEMA_MIGRATED_ENV = "PUQ_HESTIA_SCHEMA_MIGRATED"
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_OPTIONS=storage_options(settings.ratelimit_storage_uri),
+        # SECURITY.md 37: no body over 1 MiB is read, on any route; a chunked body is cut at the same size.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
         RATELIMIT_HEADERS_ENABLED=True,
         # Explicit: flask-limiter keeps `enabled` on the shared Limiter and otherwise inherits the value of the
         # previous app in the process (an app built with limits off switched them off for every later app).
@@ -46,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # `puq-hestia serve` migrated the schema once before forking its workers (no race on a fresh store).
     migrated = os.environ.get(SCHEMA_MIGRATED_ENV) == "1"
     app.extensions[EXTENSION_KEY] = build_services(settings, migrate=not migrated)
+    bound_request_bodies(app, MAX_BODY_BYTES)  # first: CSRFProtect reads the form in its own before_request
     csrf.init_app(app)
     limiter.init_app(app)
     install_security_headers(app, hsts=not settings.demo)

@@ -6,6 +6,7 @@ from puq_hestia.store import AuditEvent
 
 ACTIONS = {
     "login": "Signed in",
+    "logout.everywhere": "Signed out on every device",
     "ftp.create": "Created the FTP user",
     "ftp.change_password": "Changed the password of",
     "ftp.change_path": "Changed the folder of",

@@ -1,14 +1,16 @@
-"""Blueprint `auth`: sign in with the Hestia username and password, sign out, and the session's identity.
+"""Blueprint `auth`: sign in the way Hestia does, the 2FA step, sign out (here or everywhere), the session's identity.
 
 A session belongs to exactly one (server id, Hestia user) pair (DESIGN.md §3); every view reads the user from
-`g.user`, never from the request. Single sign-on (`GET /sso/<token>`, issue 5) will call `start_session` too.
+`g.user`, never from the request. The decisions are made in `puq_hestia.auth` (the login policy and the
+server-side session records); this module only reads forms, keeps ids in the cookie and renders. The cookie
+holds a random session id whose record in the store is checked on every request, so ending the record ends
+the session for every copy of the cookie (SECURITY.md 34).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,9 +20,12 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
-from panel.extensions import ServerServices, limiter, services
-from panel.forms import LoginForm
+from panel.errors import error_page
+from panel.extensions import ServerServices, services
+from panel.forms import CodeForm, LoginForm
+from panel.login_limits import LimitStorageDown, count_failure, is_blocked
 from panel.security import safe_next
+from puq_hestia.auth.policy import LoginResult, Outcome, normalise_username
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -28,17 +33,18 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_ACCOUNT_LIMIT = "5 per minute; 30 per hour"
-DEFAULT_ADDRESS_LIMIT = "20 per minute; 200 per hour"
 FAILED_LOGIN = "Wrong username or password."
-# Hestia's user name rule (HESTIA_API.md §3); anything else cannot be an account, so Hestia is not asked.
-_HESTIA_USER = re.compile(r"[A-Za-z0-9]([-._A-Za-z0-9]{0,28}[A-Za-z0-9])?")
+WRONG_CODE = "Wrong code. Enter the current 6-digit code from your authenticator app."
+SIGN_IN_AGAIN = "Please sign in again."
+LIMITS_DOWN = ("Signing in is not possible right now (the panel cannot check its login limits). "
+               "Please try again in a few minutes.")
 
 
-def start_session(server_id: str, user: str) -> None:
+def start_session(server_id: str, user: str, session_id: str | None = None) -> None:
     """Begin a fresh session for USER on SERVER_ID (cleared first, so no earlier value survives a login)."""
     session.clear()
     session.permanent = True
+    session["sid"] = session_id or services().sessions.open(server_id, user)
     session["server"] = server_id
     session["user"] = user
     session["login_at"] = int(time.time())
@@ -46,18 +52,35 @@ def start_session(server_id: str, user: str) -> None:
 
 @bp.before_app_request
 def load_identity() -> None:
-    """Put the signed-in user and their server's services on `g`; end sessions past the absolute lifetime."""
+    """Put the signed-in user and their server's services on `g`; a session without a live record is over."""
     g.user = None
     g.server = None
     user, server_id, login_at = session.get("user"), session.get("server"), session.get("login_at")
     if not user:
         return
-    server = services().server(str(server_id))
+    panel = services()
+    server = panel.server(str(server_id))
     absolute: timedelta = current_app.config["PUQ_SESSION_ABSOLUTE"]
-    if server is None or not isinstance(login_at, int) or time.time() - login_at > absolute.total_seconds():
+    fresh = isinstance(login_at, int) and time.time() - login_at <= absolute.total_seconds()
+    sid = session.get("sid")
+    if server is None or not fresh or not isinstance(sid, str) or not panel.sessions.is_current(
+            sid, str(server_id), str(user)):
         session.clear()
         return
     g.user, g.server = str(user), server
+
+
+@bp.after_app_request
+def signed_in_pages_are_not_stored(response: BaseResponse) -> BaseResponse:
+    """Cache-Control: no-store on every page of a signed-in session and on the sign-in pages (SECURITY.md 38)."""
+    if g.get("user") is not None or request.blueprint == "auth":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_errorhandler(LimitStorageDown)
+def _limits_down(error: LimitStorageDown) -> ResponseReturnValue:
+    return error_page(503, LIMITS_DOWN)
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
@@ -73,24 +96,9 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
     return wrapped
 
 
-def _account_key() -> str:
-    """Rate-limit key for the account tried, the same for existing and unknown users (SECURITY.md 11)."""
-    return "login-account:" + request.form.get("username", "").strip().lower()[:64]
-
-
-def _account_limit() -> str:
-    return str(current_app.config.get("PUQ_LOGIN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT_LIMIT))
-
-
-def _address_limit() -> str:
-    return str(current_app.config.get("PUQ_LOGIN_LIMIT_ADDRESS", DEFAULT_ADDRESS_LIMIT))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def login() -> ResponseReturnValue:
-    """Show the login form; on POST check the password with Hestia (v-check-user-password)."""
+    """Show the login form; on POST apply Hestia's login policy (puq_hestia.auth.policy)."""
     target = safe_next(request.args.get("next"))
     if g.user is not None:
         return redirect(target or url_for("ftp.index"))
@@ -99,24 +107,66 @@ def login() -> ResponseReturnValue:
     form.server.choices = [(sid, sid) for sid in panel.servers]
     if not form.validate_on_submit():
         return _login_page(form, target)
-    server, username = panel.servers[form.server.data], form.username.data.strip()
-    if not _password_ok(server, username, form.password.data):
-        # Never the password; the name is repr()'d so a crafted value cannot forge log lines.
-        log.warning("failed login for %r on server %r from %s", username, server.settings.id,
-                    request.remote_addr)
+    server, username = panel.servers[form.server.data], normalise_username(form.username.data)
+    if is_blocked(server.settings.id, username):
+        return error_page(429)
+    result = panel.login_policy(server).sign_in(username, form.password.data, request.remote_addr or "",
+                                                request.user_agent.string)
+    if result.package:  # read by the policy's v-list-user anyway: the FTP user limit needs no call of its own
+        panel.store.set_account_limits(server.settings.id, result.user, package=result.package)
+    if result.outcome is Outcome.CODE_NEEDED:
+        session.clear()
+        session["pending"] = result.session_id
+        return redirect(url_for("auth.login_code", next=target))
+    if result.outcome is not Outcome.SIGNED_IN:
+        _failed(server, result)
         form.password.errors = [FAILED_LOGIN]
         return _login_page(form, target, status=401)
-    start_session(server.settings.id, username)
-    panel.store.record_event(server.settings.id, username, "login", outcome="success")
-    log.info("login of %r on server %r from %s", username, server.settings.id, request.remote_addr)
+    return _signed_in(server, result, target, "password")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> ResponseReturnValue:
+    """The second step for accounts with Hestia 2FA: the 6-digit code, checked with v-check-user-2fa."""
+    target = safe_next(request.args.get("next"))
+    panel = services()
+    pending_id = session.get("pending")
+    pending = panel.sessions.pending(pending_id) if isinstance(pending_id, str) else None
+    server = panel.server(pending.server_id) if pending is not None else None
+    if pending is None or server is None or not isinstance(pending_id, str):
+        session.pop("pending", None)
+        flash(SIGN_IN_AGAIN, "info")
+        return redirect(url_for("auth.login", next=target))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _code_page(form, target)
+    if is_blocked(server.settings.id, pending.user):
+        return error_page(429)
+    result = panel.login_policy(server).check_code(pending_id, form.code.data, request.remote_addr or "",
+                                                   request.user_agent.string)
+    if result.outcome is Outcome.SIGNED_IN:
+        return _signed_in(server, result, target, "password and 2FA code")
+    _failed(server, result)
+    if result.outcome is Outcome.CODE_WRONG:
+        form.code.errors = [WRONG_CODE]
+        return _code_page(form, target, status=401)
+    session.pop("pending", None)
+    flash(SIGN_IN_AGAIN, "info")
+    return redirect(url_for("auth.login", next=target))
+
+
+def _failed(server: ServerServices, result: LoginResult) -> None:
+    """Count the failure and log it: never the password; the name repr()'d so it cannot forge log lines."""
+    count_failure(server.settings.id, result.user)
+    log.warning("failed login for %r on server %r from %s: %s", result.user, server.settings.id,
+                request.remote_addr, result.reason)
+
+
+def _signed_in(server: ServerServices, result: LoginResult, target: str | None, how: str) -> BaseResponse:
+    start_session(server.settings.id, result.user, result.session_id)
+    services().store.record_event(server.settings.id, result.user, "login", outcome="success", detail=how)
+    log.info("login of %r on server %r from %s", result.user, server.settings.id, request.remote_addr)
     return redirect(target or url_for("ftp.index"))
-
-
-def _password_ok(server: ServerServices, username: str, password: str) -> bool:
-    """Ask Hestia, unless the values could never be a valid login (then fail the same way, with no call)."""
-    if not _HESTIA_USER.fullmatch(username) or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in password):
-        return False
-    return server.client.users.check_password(username, password)
 
 
 def _login_page(form: LoginForm, target: str | None, status: int = 200) -> ResponseReturnValue:
@@ -124,11 +174,31 @@ def _login_page(form: LoginForm, target: str | None, status: int = 200) -> Respo
                            multi_server=len(services().servers) > 1), status
 
 
+def _code_page(form: CodeForm, target: str | None, status: int = 200) -> ResponseReturnValue:
+    return render_template("auth/code.html", form=form, next=target), status
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> BaseResponse:
-    """End the session; a POST guarded by CSRFProtect, so another site cannot sign the customer out."""
+    """End this session on the server too; a POST guarded by CSRFProtect, so no other site can sign you out."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        services().sessions.end(sid)
     if g.user is not None:
         log.info("logout of %r", g.user)
     session.clear()
     flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+def logout_everywhere() -> BaseResponse:
+    """End every session of this account, in every browser (a POST with a CSRF token)."""
+    if g.user is not None:
+        ended = services().sessions.end_all(g.server.settings.id, g.user)
+        log.info("sign-out everywhere of %r: %d sessions ended", g.user, ended)
+        services().store.record_event(g.server.settings.id, g.user, "logout.everywhere", outcome="success",
+                                      detail=f"signed out everywhere ({ended} sessions)")
+    session.clear()
+    flash("You have signed out on every device.", "info")
     return redirect(url_for("auth.login"))

@@ -26,6 +26,7 @@ PAGES: dict[int, tuple[str, str]] = {
     405: ("Not allowed", "This address does not accept that kind of request. Nothing was changed."),
     409: ("Not possible right now", "Nothing was changed."),
     410: ("Link no longer valid", "This link has expired or was already used."),
+    413: ("Request too large", "The request was larger than this panel accepts. Nothing was changed."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
     500: ("Something went wrong", "An unexpected error happened on our side. Nothing was changed."),
     503: ("Control panel unavailable", UNREACHABLE),

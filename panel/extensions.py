@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from puq_hestia.auth.policy import LoginPolicy
+from puq_hestia.auth.sessions import SessionBook
 from puq_hestia.ftp import FtpService
 from puq_hestia.ftp.limits import FtpLimits
 from puq_hestia.hestia.breaker import CircuitBreaker
@@ -44,10 +47,15 @@ class PanelServices:
     settings: Settings
     store: Store
     servers: Mapping[str, ServerServices]
+    sessions: SessionBook
 
     def server(self, server_id: str) -> ServerServices | None:
         """The services of a configured server, or None for an unknown id (for example a stale session)."""
         return self.servers.get(server_id)
+
+    def login_policy(self, server: ServerServices) -> LoginPolicy:
+        """Hestia's login policy for one server (puq_hestia.auth.policy)."""
+        return LoginPolicy(server.client, self.sessions, server.settings.id)
 
 
 def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
@@ -70,7 +78,8 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
         ftp = FtpService(client, store=store, server_id=server_id, limits=FtpLimits(server.ftp_limits),
                          lock_wait=settings.store.lock_timeout_s)
         servers[server_id] = ServerServices(server, client, ftp, breaker)
-    return PanelServices(settings, store, servers)
+    sessions = SessionBook(store, absolute=timedelta(hours=settings.session_absolute_hours))
+    return PanelServices(settings, store, servers, sessions)
 
 
 def services() -> PanelServices:

@@ -6,15 +6,51 @@ Only shape checks live here; the product's rules (names, passwords, folders) are
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import abort, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 BACK_CHOICES = ("ftp", "domain")
+# flask-wtf's "read the request" default for formdata (its sentinel is private, its default value is not).
+_AUTO = FlaskForm.__init__.__defaults__[0]
+
+
+def _single_text_values(data: Any) -> ImmutableMultiDict[str, str]:
+    """The submitted fields when each is exactly one text value; anything else is a 400 (SECURITY.md 39).
+
+    A file part, a JSON number, list or object, or a repeated field is not what any panel form sends, and
+    WTForms would otherwise meet a value of the wrong type deep inside a validator (a 500).
+    """
+    if request.files:
+        abort(400)
+    if isinstance(data, dict):
+        data = ImmutableMultiDict(data)
+    if not isinstance(data, ImmutableMultiDict):
+        abort(400)
+    for key in data:
+        values = data.getlist(key)
+        if len(values) != 1 or not isinstance(values[0], str):
+            abort(400)
+    return data
 
 
 class PanelForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hints
     """Base of the panel's forms (CSRF-protected through flask-wtf)."""
+
+    class Meta(FlaskForm.Meta):  # type: ignore[misc]
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """Read the form body (or a JSON object) and refuse values of the wrong type with a 400."""
+            if formdata is not _AUTO or request.method not in SUBMIT_METHODS:
+                return super().wrap_formdata(form, formdata)
+            if request.is_json and not request.form and not request.files:
+                return _single_text_values(request.get_json(silent=True))
+            data = super().wrap_formdata(form, formdata)
+            return None if data is None else _single_text_values(data)
 
 
 class LoginForm(PanelForm):
@@ -27,6 +63,16 @@ class LoginForm(PanelForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Sign in")
+
+
+class CodeForm(PanelForm):
+    """The 6-digit code of Hestia's two-factor authentication (the second sign-in step)."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=10), Regexp(r"^\s*[0-9]{6}\s*$",
+                                                                                 message="Enter the 6 digits.")],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,
+                                  "spellcheck": "false", "pattern": "[0-9 ]*"})
+    submit = SubmitField("Verify")
 
 
 class BackForm(PanelForm):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 from puq_hestia.settings import Settings
 
@@ -52,6 +53,28 @@ def install_security_headers(app: Flask, *, hsts: bool) -> None:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def bound_request_bodies(app: Flask, limit: int) -> None:
+    """Refuse bodies over LIMIT bytes before anything reads them, on every route (SECURITY.md 37).
+
+    A Content-Length over the limit is a 413 at once, whether or not the route reads its body. A chunked body
+    has no length, and werkzeug would silently cut it at the limit (a truncated form is worse than a refusal),
+    so at most LIMIT + 1 bytes of it are read here: more is a 413, less is handed on as read. Register this
+    before CSRFProtect, which reads the form.
+    """
+
+    @app.before_request
+    def _bound_body() -> None:
+        length = request.content_length
+        if length is not None and length > limit:
+            abort(413)
+        environ = request.environ
+        if length is None and environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                abort(413)
+            environ["wsgi.input"] = io.BytesIO(body)
 
 
 def no_store(response: Response) -> Response:

@@ -3,15 +3,16 @@
 The token (made by the `single_sign_on` hook or `puq-hestia sso-link`) is checked, spent in the store, and the
 account is looked up once so a link for a terminated account leads nowhere. Then the session is started afresh
 for exactly that server and user, and the browser is sent to `/ftp`, a clean URL with no token left in the
-address bar or in a Referer (DESIGN.md §3, SECURITY.md 18). A bad link clears any session and shows a 403 or
-410 page.
+address bar or in a Referer (DESIGN.md §3, SECURITY.md 18). A bad or used link shows a 403 or 410 page and
+leaves a session already open in that browser alone (SECURITY.md 36): a stale link in a mail must not sign
+the customer out.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, redirect, session, url_for
+from flask import Blueprint, g, redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from panel.auth import start_session
@@ -57,8 +58,7 @@ def login(token: str) -> ResponseReturnValue:
 
 
 def _refuse(status: int, message: str) -> ResponseReturnValue:
-    """No session survives a bad link, so nobody keeps acting as someone else after following it."""
-    session.clear()
+    """Refuse the link; an open session is not touched (a good link replaces it in start_session)."""
     g.sso_refused = True  # the error page then points to the billing system for a new link
     log.info("refused a single sign-on link (%s)", status)
     return error_page(status, message)

@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any, TextIO
 
+from puq_hestia.auth.limits import per_process_storage_refusal
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
 from puq_hestia.ftp import FtpRuleError, FtpService
@@ -219,6 +220,10 @@ def cmd_serve(rt: Runtime) -> int:
     """Run the panel under gunicorn (N workers x T threads); this process becomes gunicorn, so signals reach it."""
     if rt.args.config:
         os.environ["PUQ_HESTIA_CONFIG"] = rt.args.config
+    refusal = per_process_storage_refusal(rt.settings.ratelimit_storage_uri, rt.args.workers)
+    if refusal:
+        print(f"puq-hestia serve: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     # Once, before any worker starts: workers racing to create tables on a fresh SQLite file failed to boot.
     rt.store.migrate()
     os.environ["PUQ_HESTIA_SCHEMA_MIGRATED"] = "1"

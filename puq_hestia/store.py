@@ -22,8 +22,8 @@ from sqlalchemy.sql.expression import ColumnElement, Executable
 from puq_hestia.database import STORE_OUTAGES, StoreOptions, StoreUnavailableError, make_engine, migrate
 
 __all__ = [
-    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "HookRecord", "Store", "StoreError", "StoreOptions",
-    "StoreUnavailableError", "metadata",
+    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "HookRecord", "SessionRecord", "Store", "StoreError",
+    "StoreOptions", "StoreUnavailableError", "metadata",
 ]
 
 DEFAULT_URL = "sqlite:///instance/puq-hestia.sqlite3"
@@ -94,6 +94,32 @@ listings = sa.Table(
     sa.Column("listing_json", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Panel sessions (puq_hestia.auth.sessions): only a SHA-256 of the cookie's random id is kept (SECURITY.md 31), so
+# the store never holds a credential. Stage "active" is a signed-in session; "pending" is a password checked
+# while the 2FA code is asked (short-lived, single use, FAILURES counts wrong codes).
+panel_sessions = sa.Table(
+    "panel_sessions",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("hestia_user", sa.String(64), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_panel_sessions_account", "server_id", "hestia_user"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A panel session as the store keeps it (no cookie value, only its hash)."""
+
+    server_id: str
+    user: str
+    stage: str
+    failures: int
+    created_at: datetime
 
 
 # What the FTP limit needs to know of an account without a Hestia call: its package (seen at sign-in or set by
@@ -406,6 +432,39 @@ class Store:
     def load_listing(self, server_id: str, user: str) -> str | None:
         """Return the latest listing saved for a customer, or None."""
         return self._scalar(listings.c.listing_json, _match(listings, server_id=server_id, hestia_user=user))
+
+    # -- panel sessions (puq_hestia.auth.sessions) ----------------------------------------------------------
+
+    def add_session(self, key_hash: str, server_id: str, user: str, stage: str) -> None:
+        """Record a new session under the hash of its cookie id."""
+        row = {"key_hash": key_hash, "server_id": server_id, "hestia_user": user, "stage": stage}
+        self._write(sa.insert(panel_sessions).values(**row, failures=0, created_at=self._now()))
+
+    def get_session(self, key_hash: str) -> SessionRecord | None:
+        """The session recorded under this hash, or None when it was never made or has ended."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(panel_sessions).where(panel_sessions.c.key_hash == key_hash)).first()
+        if row is None:
+            return None
+        return SessionRecord(row.server_id, row.hestia_user, row.stage, row.failures, _as_utc(row.created_at))
+
+    def drop_session(self, key_hash: str) -> bool:
+        """End one session: True for the one caller that ended it (a pending record is spent exactly once)."""
+        return self._write(sa.delete(panel_sessions).where(panel_sessions.c.key_hash == key_hash)) == 1
+
+    def count_session_failure(self, key_hash: str) -> None:
+        """Add one wrong 2FA code to a pending session."""
+        where = panel_sessions.c.key_hash == key_hash
+        self._write(sa.update(panel_sessions).where(where).values(failures=panel_sessions.c.failures + 1))
+
+    def end_sessions(self, server_id: str, user: str) -> int:
+        """End every session of one account (password changed, suspended, terminated, re-created)."""
+        where = _match(panel_sessions, server_id=server_id, hestia_user=user)
+        return self._write(sa.delete(panel_sessions).where(where))
+
+    def purge_sessions(self, older_than: timedelta) -> int:
+        """Forget sessions begun more than ``older_than`` ago (past the absolute lifetime anyway)."""
+        return self._write(sa.delete(panel_sessions).where(panel_sessions.c.created_at < self._now() - older_than))
 
     # -- helpers -----------------------------------------------------------------------------------------
 

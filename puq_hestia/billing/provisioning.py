@@ -106,6 +106,10 @@ class HookResult:
         return self.kind not in _RETRYABLE
 
 
+# Actions after which no panel session of the account may go on (a re-created name is a new customer).
+ENDS_SESSIONS = frozenset({"change_password", "suspend_account", "terminate_account", "create_account"})
+
+
 def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext | None = None) -> HookResult:
     """Run one provisioning action by name (``create_account``, ...); never raises."""
     ctx = ctx or ProvisioningContext()
@@ -139,6 +143,9 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     # "already" outcomes (suspend of a suspended account, ...) are audited as such (SECURITY.md 23).
     audit_outcome = "already" if outcome.note.startswith("already") else "success"
     _audit(ctx, action, outcome.user, outcome.domain, audit_outcome, outcome.note)
+    if action in ENDS_SESSIONS and ctx.store is not None and outcome.user:
+        # SECURITY.md 34: a copied panel cookie stops working once billing changed who may use the account.
+        ctx.store.end_sessions(ctx.server_id, outcome.user)
     return HookResult({"result": "success", **outcome.fields})
 
 

@@ -90,19 +90,39 @@ class UserCommands:
         """v-change-user-package USER PACKAGE."""
         self._transport.run("v-change-user-package", user, package)
 
-    def check_password(self, user: str, password: str) -> bool:
-        """v-check-user-password USER PASSWORD; False on E_PASSWORD (9), any other failure raises.
+    def check_password(self, user: str, password: str, ip: str | None = None) -> bool:
+        """v-check-user-password USER PASSWORD [IP]; False on E_PASSWORD (9), any other failure raises.
 
+        IP is the customer's address: Hestia logs failures with it, where fail2ban reads them (HESTIA_API.md §12).
         Under an access key, a wrong API secret is also exit 9 (HESTIA_API.md §2.1), so check the connection
         with :meth:`HestiaClient.ping` when every login fails.
         """
         try:
-            self._transport.run("v-check-user-password", user, password)
+            self._transport.run("v-check-user-password", user, password, *([ip] if ip else []))
         except AuthenticationError as error:
             if error.code == _E_PASSWORD:
                 return False
             raise
         return True
+
+    def check_two_factor(self, user: str, code: str) -> bool:
+        """v-check-user-2fa USER TOKEN; False on a wrong code (9), any other failure (2FA off: 3) raises."""
+        try:
+            self._transport.run("v-check-user-2fa", user, code)
+        except AuthenticationError as error:
+            if error.code == _E_PASSWORD:
+                return False
+            raise
+        return True
+
+    def log_login(self, user: str, ip: str, success: bool, session_id: str, user_agent: str) -> None:
+        """v-log-user-login USER IP success|failed SESSION_ID USER_AGENT: a line in the customer's login history.
+
+        Hestia refuses quotes in USER_AGENT (§12), so they are removed; it is also cut to 200 characters.
+        """
+        agent = " ".join(user_agent.replace("'", "").replace('"', "").split())[:200]
+        status = "success" if success else "failed"
+        self._transport.run("v-log-user-login", user, ip, status, session_id, agent)
 
     def get(self, user: str) -> HestiaUser:
         """v-list-user USER json."""

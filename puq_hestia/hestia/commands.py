@@ -105,6 +105,12 @@ _SPECS = (
     _spec("v-list-users", "[format]", read_only=True, returns_data=True),
     _spec("v-list-user-packages", "[format]", read_only=True, returns_data=True),
     _spec("v-list-user-ips", "user [format]", read_only=True, returns_data=True),
+    # Login policy (§12): the second factor, the customer's login history and user.conf values.
+    _spec("v-check-user-2fa", "user token", secret={"token"}, read_only=True),
+    _spec("v-add-user-2fa", "user"),
+    _spec("v-delete-user-2fa", "user"),
+    _spec("v-log-user-login", "user ip status session_id user_agent [authlog] [reason]"),
+    _spec("v-change-user-config-value", "user key value"),
     # Filesystem (§7).
     _spec("v-list-fs-directory", "user [directory]", read_only=True, returns_data=True),
 )

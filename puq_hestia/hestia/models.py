@@ -19,6 +19,11 @@ Limit = int | None
 
 Record = Mapping[str, str]
 
+# v-list-user prints the user's TOTP secret in TWOFA and QRCODE (HESTIA_API.md §12). `records` drops both at parse
+# time and keeps only whether TWOFA was set, so the secret never reaches a model, a log line, the store or a page.
+TOTP_SECRET_KEYS = frozenset({"TWOFA", "QRCODE"})
+TWO_FACTOR_KEY = "TWO_FACTOR_ON"
+
 
 @dataclass(frozen=True)
 class FtpAccount:
@@ -91,6 +96,11 @@ class HestiaUser:
     web_domains_used: int
     web_aliases_limit: Limit
     web_aliases_used: int
+    # Hestia's login policy (HESTIA_API.md §12). Only whether 2FA is on is kept, never the TOTP secret.
+    login_disabled: bool = False
+    login_use_iplist: bool = False
+    login_allow_ips: tuple[str, ...] = ()
+    two_factor: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -118,6 +128,10 @@ class HestiaUser:
             web_domains_used=_number(record, "U_WEB_DOMAINS"),
             web_aliases_limit=_limit(record, "WEB_ALIASES"),
             web_aliases_used=_number(record, "U_WEB_ALIASES"),
+            login_disabled=_yes(record.get("LOGIN_DISABLED", "")),
+            login_use_iplist=_yes(record.get("LOGIN_USE_IPLIST", "")),
+            login_allow_ips=_comma_list(record.get("LOGIN_ALLOW_IPS", "")),
+            two_factor=record.get(TWO_FACTOR_KEY) == "yes",
         )
 
 
@@ -234,7 +248,16 @@ def records(payload: Any, command: str) -> dict[str, Record]:
             raise HestiaProtocolError(f"{command}: entry {str(key)[:100]!r} is not an object")
         # Hestia's values are strings already; converting only the others keeps a 200-domain listing cheap.
         result[str(key)] = {str(k): v if type(v) is str else "" if v is None else str(v) for k, v in record.items()}
+        if "TWOFA" in record or "QRCODE" in record:
+            result[str(key)] = _without_totp_secret(record, result[str(key)])
     return result
+
+
+def _without_totp_secret(raw: Mapping[Any, Any], record: Record) -> Record:
+    """The record with TWOFA/QRCODE removed and only a yes/no of whether 2FA is on."""
+    kept = {k: v for k, v in record.items() if k not in TOTP_SECRET_KEYS}
+    kept[TWO_FACTOR_KEY] = "yes" if raw.get("TWOFA") else "no"
+    return kept
 
 
 def parse_web_domains(payload: Any, command: str = "v-list-web-domains") -> list[WebDomain]:

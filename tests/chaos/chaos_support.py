@@ -126,9 +126,10 @@ class Rig:
     def customer(self, user: str = "alice") -> FlaskClient:
         """A browser with USER's session, after their first page (so ownership answers from the store)."""
         client = self.app.test_client()
+        sid = self.app.extensions["puq"].sessions.open(SERVER, user)
         with client.session_transaction() as session:
             session.permanent = True
-            session.update(server=SERVER, user=user, login_at=int(time.time()))
+            session.update(sid=sid, server=SERVER, user=user, login_at=int(time.time()))
         assert client.get("/ftp").status_code == 200
         return client
 

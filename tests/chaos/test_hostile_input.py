@@ -7,9 +7,11 @@ another tool renders inert everywhere, and every HTML route carries the headers 
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -18,6 +20,7 @@ from chaos_support import Rig, signed_headers
 from flask.testing import FlaskClient
 from hostile_support import RawCalls, hostile, safe_next_ok, unsafe_calls
 from hypothesis import HealthCheck, given, settings
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from panel.security import CONTENT_SECURITY_POLICY
@@ -40,6 +43,13 @@ def alice(rig: Rig, raw: RawCalls) -> Iterator[FlaskClient]:
     raw.calls.clear()
     yield rig.customer()
     assert unsafe_calls(raw.calls) == []
+
+
+@pytest.fixture
+def demo(rig: Rig) -> Rig:
+    """The rig on a fresh demo seed (once per test function, not per example)."""
+    rig.reset()
+    return rig
 
 
 def _judge(response: TestResponse, field: str) -> None:
@@ -94,6 +104,58 @@ def test_login_and_next(rig: Rig, raw: RawCalls, username: str, password: str, t
     if response.status_code == 302:
         assert safe_next_ok(response.headers["Location"])
     assert unsafe_calls(raw.calls) == []
+
+
+@SETTINGS
+@given(code=hostile, agent=hostile.map(lambda value: value.replace("\r", " ").replace("\n", " ")))
+def test_two_factor_code_form(demo: Rig, raw: RawCalls, code: str, agent: str) -> None:
+    """The 2FA step (issue 13): hostile codes and user agents; Hestia only ever sees 6 digits and no quote."""
+    rig = demo
+    raw.calls.clear()
+    browser = rig.app.test_client()
+    started = browser.post("/login", data={"username": "tessa", "password": "Tessa-demo-2026"},
+                           headers={"User-Agent": agent})
+    assert started.status_code == 302 and started.headers["Location"].startswith("/login/code"), rig.calls()
+    _judge(browser.post("/login/code", data={"code": code}, headers={"User-Agent": agent}), "2fa code")
+    for call in raw.calls:
+        if call["cmd"] == "v-check-user-2fa":
+            assert re.fullmatch(r"[0-9]{6}", call["args"][1]), call["args"]
+        if call["cmd"] == "v-log-user-login":
+            assert not any(q in call["args"][4] for q in "'\"") and len(call["args"][4]) <= 200
+    assert unsafe_calls(raw.calls) == []
+
+
+# SECURITY.md 39: what no panel form sends. Each is a 400 on every form route, never a 500.
+WRONG_TYPES: dict[str, Callable[[], dict[str, Any]]] = {
+    "a file part": lambda: {"data": {"username": (io.BytesIO(b"alice"), "u.txt"), "password": "x", "code": "1",
+                             "suffix": "x", "path": "x", "domain": "alice.example"}},
+    "a JSON number": lambda: {"json": {"username": 12, "password": 3.5, "code": 123456, "suffix": 1, "path": 2,
+                               "domain": 3}},
+    "a JSON list": lambda: {"json": {"username": ["alice", "bob"], "password": ["x"], "code": ["1"], "suffix": [],
+                             "path": [], "domain": []}},
+    "a JSON array body": lambda: {"json": ["alice", "password"]},
+    "a repeated field": lambda: {"data": MultiDict([("username", "alice"), ("username", "bob"), ("password", "x"),
+                                            ("code", "1"), ("code", "2"), ("suffix", "a"), ("suffix", "b"),
+                                            ("path", "a"), ("path", "b"), ("domain", "alice.example"),
+                                            ("domain", "bob.example")])},
+}
+FORM_ROUTES = ("/login", "/login/code", "/ftp/add", "/ftp/alice.example/add",
+               "/ftp/alice.example/alice_deploy/password", "/ftp/alice.example/alice_deploy/path")
+
+
+@pytest.mark.parametrize("kind", sorted(WRONG_TYPES))
+def test_a_field_of_the_wrong_type_is_a_400(rig: Rig, raw: RawCalls, kind: str) -> None:
+    rig.reset()
+    raw.calls.clear()
+    browser = rig.customer()
+    pending = rig.app.test_client()
+    pending.post("/login", data={"username": "tessa", "password": "Tessa-demo-2026"})
+    before = len(raw.mutations())
+    for route in FORM_ROUTES:
+        client = pending if route == "/login/code" else rig.app.test_client() if route == "/login" else browser
+        response = client.post(route, **WRONG_TYPES[kind]())
+        assert response.status_code == 400, (kind, route, response.status_code)
+    assert len(raw.mutations()) == before
 
 
 @SETTINGS

@@ -90,6 +90,13 @@ def lock(app: Flask, db: Path) -> Iterator[WriteLock]:
     held.close()
 
 
+def sign_in(client: Any) -> None:
+    """A signed-in alice with a real session record (no Hestia call)."""
+    sid = client.application.extensions["puq"].sessions.open("main", "alice")
+    with client.session_transaction() as session:
+        session.update({"sid": sid, "server": "main", "user": "alice", "login_at": NOW})
+
+
 def post(app: Flask, action: str, params: dict[str, Any], *, key: str, ts: int) -> Any:
     body = json.dumps(params).encode()
     return app.test_client().post(f"/hooks/{action}", data=body,
@@ -156,8 +163,7 @@ def test_a_store_lost_after_hestia_acted_never_says_nothing_was_changed(app: Fla
 def test_a_customer_change_refused_by_a_locked_store_says_ftp_users_keep_working(app: Flask, mock: Mock,
                                                                                   lock: WriteLock) -> None:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session.update({"server": "main", "user": "alice", "login_at": NOW})
+    sign_in(client)
     app.config["WTF_CSRF_ENABLED"] = False
     assert client.get("/ftp").status_code == 200  # reads go on while a writer holds the lock (WAL)
     before = len(mock.calls())
@@ -207,8 +213,7 @@ def test_an_ftp_create_whose_outcome_the_store_lost_says_may_have_and_maintain_r
     from puq_hestia.maintenance import Retention, run_maintenance
 
     client = app.test_client()
-    with client.session_transaction() as session:
-        session.update({"server": "main", "user": "alice", "login_at": NOW})
+    sign_in(client)
     app.config["WTF_CSRF_ENABLED"] = False
     run = mock.backend.run
 

@@ -24,6 +24,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from provisioning_support import DEMO_HASH, hook_headers, whmcs_params
+from redis_testing import RedisServer
 
 from hestia_mock.testing import MockHestia
 from puq_hestia import cli
@@ -35,6 +36,7 @@ CONFIG = """\
 demo = true
 secret_key = "kill-test-secret-key-0123456789abcdef"
 database_url = "sqlite:///{db}"
+ratelimit_storage_uri = "{redis}"
 
 [servers.main]
 url = "{url}"
@@ -120,11 +122,11 @@ def deliver(url: str, name: str, timestamp: int, results: dict[str, object] | No
     return reply
 
 
-def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hestia: MockHestia,
+def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hestia: MockHestia, redis: RedisServer,
                                                                              tmp_path: Path) -> None:
     db = tmp_path / "bridge.sqlite3"
     config = tmp_path / "bridge.toml"
-    config.write_text(CONFIG.format(db=db, url=hestia.url, hash=DEMO_HASH), encoding="utf-8")
+    config.write_text(CONFIG.format(db=db, url=hestia.url, hash=DEMO_HASH, redis=redis.url), encoding="utf-8")
     served = Served(config)
     try:
         hestia.fault(kind="read_timeout", cmd="v-add-user", seconds=120)  # runs, then holds the answer

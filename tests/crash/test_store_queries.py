@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 from provisioning_support import Mock
+from redis_testing import RedisServer
 from test_kill_serve import free_port, wait_until
 
 from puq_hestia.billing.provisioning import ProvisioningContext, usage_update
@@ -31,11 +32,12 @@ def test_usage_update_asks_the_store_once_whatever_the_number_of_accounts(mock: 
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
 
 
-def test_serve_with_four_workers_on_a_fresh_store_boots_every_worker(tmp_path: Path) -> None:
+def test_serve_with_four_workers_on_a_fresh_store_boots_every_worker(tmp_path: Path, redis: RedisServer) -> None:
     """The schema is made once before the workers fork, so none of them races to create a table."""
     config = tmp_path / "bridge.toml"
     config.write_text('[panel]\ndemo = true\nsecret_key = "serve-test-secret-key-0123456789abcdef"\n'
                       f'database_url = "sqlite:///{tmp_path / "fresh.sqlite3"}"\n'
+                      f'ratelimit_storage_uri = "{redis.url}"\n'
                       '[servers.main]\nurl = "http://127.0.0.1:9"\nhash = "A:B"\n', encoding="utf-8")
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve",

@@ -71,7 +71,9 @@ class PanelServer:
         assert isinstance(interface, SecureCookieSessionInterface)
         serializer = interface.get_signing_serializer(self.app)
         assert serializer is not None
-        value = serializer.dumps({"_permanent": True, "server": server, "user": user, "login_at": int(time.time())})
+        sid = self.app.extensions[EXTENSION_KEY].sessions.open(server, user)
+        value = serializer.dumps({"_permanent": True, "sid": sid, "server": server, "user": user,
+                                  "login_at": int(time.time())})
         context.add_cookies([{"name": self.app.config["SESSION_COOKIE_NAME"], "value": str(value), "url": self.url,
                               "httpOnly": True, "sameSite": "Lax"}])
 

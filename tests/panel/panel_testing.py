@@ -48,10 +48,11 @@ class MockCalls:
 
 
 def sign_in(client: FlaskClient, user: str = "alice", server: str = "main") -> None:
-    """Give the test browser a session as if USER had logged in (no Hestia call)."""
+    """Give the test browser a session as if USER had logged in (no Hestia call; a real session record)."""
+    sid = client.application.extensions["puq"].sessions.open(server, user)
     with client.session_transaction() as session:
         session.permanent = True
-        session.update(server=server, user=user, login_at=int(time.time()))
+        session.update(sid=sid, server=server, user=user, login_at=int(time.time()))
 
 
 def with_server(settings: Settings, **changes: Any) -> Settings:

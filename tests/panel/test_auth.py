@@ -32,10 +32,12 @@ def test_login_checks_the_password_with_hestia_and_starts_a_session(client: Flas
     response = login(client, *ALICE)
     assert response.status_code == 302
     assert response.headers["Location"] == "/ftp"
-    assert calls.commands() == ["v-check-user-password"]
+    # Hestia's own order (HESTIA_API.md §12): password, the account's login settings, then the login history.
+    assert calls.commands() == ["v-check-user-password", "v-list-user", "v-log-user-login"]
     with client.session_transaction() as session:
         assert session["user"] == "alice" and session["server"] == "main"
         assert isinstance(session["login_at"], int)
+        assert isinstance(session["sid"], str) and len(session["sid"]) >= 40
 
 
 def test_login_clears_the_previous_session(client: FlaskClient) -> None:

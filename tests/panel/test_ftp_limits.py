@@ -134,3 +134,14 @@ def test_a_wrong_limit_in_the_settings_stops_the_start(value: object) -> None:
     with pytest.raises(ConfigError, match="ftp_limits"):
         Settings.from_mapping({"panel": {"secret_key": "x"}, "servers": {"main": {
             "url": "https://hestia.example:8083", "hash": "A:B", "ftp_limits": {"default": value}}}})
+
+
+def test_signing_in_records_the_package_for_the_limit(settings: Settings, mock_app: Flask, backend: object,
+                                                      calls: MockCalls) -> None:
+    app = make_app(limited(settings, {"default": 9, "gold": 1}))
+    client = app.test_client()
+    assert client.post("/login", data={"server": "main", "username": "alice",
+                                       "password": "Alice-demo-2026"}).status_code == 302
+    package = backend.users["alice"].conf["PACKAGE"]  # type: ignore[attr-defined]
+    assert app.extensions[EXTENSION_KEY].store.account_limits("main", "alice") == (package, None)
+    assert calls.commands().count("v-list-user") == 1  # the policy's own read; the limit added none

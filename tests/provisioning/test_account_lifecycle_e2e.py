@@ -83,7 +83,10 @@ def test_the_whole_life_of_an_account(live_bridge: LiveBridge) -> None:
     assert ftp_login_works(bridge, login, password)
 
     assert hook(bridge, "suspend_account", {"username": "erin"}) == {"result": "success"}
-    page = browser.get(f"{bridge.url}/ftp", timeout=10)
+    # Suspending ends every panel session (SECURITY.md 34, issue 13); billing's link opens the read-only panel.
+    ended = browser.get(f"{bridge.url}/ftp", timeout=10, allow_redirects=False)
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
+    page = browser.get(hook(bridge, "single_sign_on", {"username": "erin"})["redirectTo"], timeout=10)
     assert 'data-testid="suspended-banner"' in page.text
     assert not ftp_login_works(bridge, login, password)
 

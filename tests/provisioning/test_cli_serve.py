@@ -34,7 +34,7 @@ def test_serve_answers_through_gunicorn_workers_and_stops_on_sigterm(tmp_path: P
     config = tmp_path / "bridge.toml"
     config.write_text(CONFIG.format(db=tmp_path / "store.sqlite3"), encoding="utf-8")
     port = free_port()
-    command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", "2",
+    command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", "1",
                "--threads", "2", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

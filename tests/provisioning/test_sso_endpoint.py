@@ -71,10 +71,15 @@ def test_a_link_signed_with_another_key_is_403(http: FlaskClient) -> None:
     assert http.get(f"/sso/{forged}").status_code == 403
 
 
-def test_a_bad_link_ends_the_current_session(http: FlaskClient) -> None:
-    http.get(f"/sso/{token_for('bob')}")
+def test_a_bad_or_used_link_leaves_the_open_session_alone(http: FlaskClient) -> None:
+    """SECURITY.md 36 (issue 13): a stale link in a mail must not sign the customer out."""
+    used = token_for("bob")
+    http.get(f"/sso/{used}")
     assert http.get("/sso/garbage").status_code == 403
-    assert session_user(http) is None
+    assert http.get(f"/sso/{used}").status_code == 410
+    assert http.get(f"/sso/{token_for('alice', age=61)}").status_code == 410
+    assert session_user(http) == "bob"
+    assert http.get("/ftp").status_code == 200
 
 
 def test_a_link_replaces_the_previous_session(http: FlaskClient) -> None:

@@ -14,16 +14,19 @@ ISSUE_COMMANDS = {
     "v-unsuspend-user", "v-change-user-password", "v-change-user-package", "v-check-user-password",
     "v-list-user", "v-list-users", "v-list-user-packages", "v-list-user-ips", "v-list-fs-directory",
 }  # fmt: skip
+# Issue 13: Hestia's login policy (HESTIA_API.md §12).
+LOGIN_COMMANDS = {"v-check-user-2fa", "v-add-user-2fa", "v-delete-user-2fa", "v-log-user-login",
+                  "v-change-user-config-value"}
 
 
 def test_table_is_exactly_the_issue_list() -> None:
-    assert set(COMMANDS) == ISSUE_COMMANDS
+    assert set(COMMANDS) == ISSUE_COMMANDS | LOGIN_COMMANDS
 
 
 def test_read_only_commands() -> None:
     read_only = {name for name, spec in COMMANDS.items() if spec.read_only}
     assert read_only == {name for name in ISSUE_COMMANDS if name.startswith("v-list-")} | {
-        "v-check-user-password"
+        "v-check-user-password", "v-check-user-2fa"
     }
 
 
@@ -35,6 +38,7 @@ def test_secret_arguments() -> None:
         "v-add-user": {"password"},
         "v-change-user-password": {"password"},
         "v-check-user-password": {"password"},
+        "v-check-user-2fa": {"token"},
     }
 
 

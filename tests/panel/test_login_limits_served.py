@@ -1,0 +1,114 @@
+"""Login limits across 4 gunicorn workers (`puq-hestia serve`), with the counters in a real redis-server.
+
+Every request opens a new connection (`Connection: close`), so gunicorn's workers take turns; with per-process
+counters an attacker would get 4 x 5 tries, with Redis the sixth failure is refused whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from redis_testing import RedisServer, free_port
+
+from hestia_mock.testing import MockHestia
+
+CONFIG = """\
+[panel]
+demo = true
+secret_key = "served-limits-secret-key-0123456789abcdef"
+database_url = "sqlite:///{db}"
+ratelimit_storage_uri = "{limits}"
+
+[servers.main]
+url = "{hestia}"
+access_key = "PUQDEMOACCESSKEY0001"
+secret_key = "puqdemosecret000000000000000000000000001"
+max_attempts = 1
+"""
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def serve(config: Path, workers: int, access_log: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `puq-hestia serve` with WORKERS single-threaded workers (ACCESS_LOG: which worker pid answered)."""
+    command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", str(workers),
+               "--threads", "1", "--port", str(free_port())]
+    env = dict(os.environ)
+    if access_log is not None:  # gunicorn reads extra options from GUNICORN_CMD_ARGS
+        env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(p)s %(m)s %(U)s %(s)s'"
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+def write_config(tmp_path: Path, hestia: str, limits: str) -> Path:
+    config = tmp_path / "bridge.toml"
+    config.write_text(CONFIG.format(db=tmp_path / "store.sqlite3", limits=limits, hestia=hestia), encoding="utf-8")
+    return config
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll /healthz until gunicorn answers (readiness, not a fixed sleep)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/healthz", timeout=5)
+            return
+        except requests.ConnectionError:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "the panel did not start"
+            time.sleep(0.1)
+
+
+def attempt(http: requests.Session, url: str, password: str) -> int:
+    """One login through the real form (a CSRF token from the page), each on a new connection."""
+    page = http.get(f"{url}/login", headers={"Connection": "close"}, timeout=10)
+    match = TOKEN.search(page.text)
+    assert match is not None
+    data = {"csrf_token": match.group(1), "username": "alice", "password": password}
+    reply = http.post(f"{url}/login", data=data, headers={"Connection": "close"}, timeout=10,
+                      allow_redirects=False)
+    return reply.status_code
+
+
+def test_limits_hold_across_four_workers_and_redis_down_is_503(tmp_path: Path, redis: RedisServer) -> None:
+    with MockHestia(seed="demo") as hestia:
+        access_log = tmp_path / "access.log"
+        process = serve(write_config(tmp_path, hestia.url, redis.url), workers=4, access_log=access_log)
+        try:
+            port = process.args[-1]  # type: ignore[index]
+            url = f"http://127.0.0.1:{port}"
+            wait_for(url, process)
+            http = requests.Session()
+            statuses = [attempt(http, url, "wrong-password-1") for _ in range(7)]
+            assert statuses == [401] * 5 + [429] * 2  # the default account limit: 5 failures a minute
+            assert [c["cmd"] for c in hestia.calls()].count("v-check-user-password") == 5
+            posts = [line.split() for line in access_log.read_text().splitlines() if " POST /login " in line]
+            assert len({pid for pid, *_ in posts}) >= 2, posts  # the failures were counted by several workers
+            chunks = (b"x" * 65536 for _ in range(20))  # a generator: requests sends it chunked, no length
+            assert requests.post(f"{url}/hooks/suspend_account", data=chunks, timeout=10).status_code == 413
+            redis.stop()
+            assert attempt(http, url, "Alice-demo-2026") == 503
+        finally:
+            process.terminate()
+            process.communicate(timeout=20)
+
+
+def test_serve_refuses_memory_storage_with_several_workers(tmp_path: Path) -> None:
+    process = serve(write_config(tmp_path, "http://127.0.0.1:9", "memory://"), workers=4)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    message = stderr.decode()
+    assert "refusing to start" in message and "4 workers" in message and "redis://" in message
