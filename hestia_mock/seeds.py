@@ -66,11 +66,24 @@ def apply_seed(backend: Backend, seed: Mapping[str, Any]) -> None:
     saved_clock, backend.clock = backend.clock, lambda: moment
     try:
         _apply_config(backend, seed)
-        for name, spec in seed.get("users", {}).items():
+        users = seed.get("users", {})
+        for name, spec in users.items():
             _apply_user(backend, name, spec)
-        for name, spec in seed.get("users", {}).items():
+        # Suspending is a web rebuild that recounts usage from the folder tree (HESTIA_API.md §13.4), so the
+        # seed's own counters (`conf`) are written afterwards: they are the server's state when the seed was taken.
+        for name, spec in users.items():
+            for domain_name, domain in spec.get("domains", {}).items():
+                if domain.get("suspended"):
+                    _run(backend, "v_suspend_web_domain", name, domain_name)
+        for name, spec in users.items():
             if spec.get("suspended"):
                 _run(backend, "v_suspend_user", name)
+        for name, spec in users.items():
+            for domain_name, domain in spec.get("domains", {}).items():
+                backend.users[name].domains[domain_name].conf.update(
+                    {k: str(v) for k, v in domain.get("conf", {}).items()}
+                )
+            backend.sum_web_usage(backend.users[name])
         for key in seed.get("access_keys", []):
             backend.access_keys[key["access_key"]] = AccessKey(
                 key["access_key"],
@@ -91,6 +104,7 @@ def _apply_config(backend: Backend, seed: Mapping[str, Any]) -> None:
     backend.settings.api_system = settings.get("API_SYSTEM", "1")
     backend.settings.api_allowed_ip = settings.get("API_ALLOWED_IP", "")
     backend.settings.web_system = settings.get("WEB_SYSTEM", "nginx")
+    backend.settings.proxy_system = settings.get("PROXY_SYSTEM", "")
     for name, spec in seed.get("profiles", {}).items():
         backend.profiles[name] = ApiProfile(name, spec["role"], tuple(spec["commands"]))
     for name, overrides in seed.get("packages", {"default": {}}).items():
@@ -132,9 +146,6 @@ def _apply_domain(backend: Backend, user: str, name: str, spec: Mapping[str, Any
     for account in spec.get("ftp", []):
         extra = [account["path"]] if "path" in account else []
         _run(backend, "v_add_web_domain_ftp", user, name, account["suffix"], account["password"], *extra)
-    backend.users[user].domains[name].conf.update({k: str(v) for k, v in spec.get("conf", {}).items()})
-    if spec.get("suspended"):
-        _run(backend, "v_suspend_web_domain", user, name)
 
 
 def _run(backend: Backend, method: str, *args: str) -> None:

@@ -137,6 +137,7 @@ class Settings:
     api_system: str = "1"
     api_allowed_ip: str = ""
     web_system: str = "nginx"
+    proxy_system: str = ""  # empty: nginx alone serves the sites (no proxy in front, §13.5)
 
 
 @dataclass

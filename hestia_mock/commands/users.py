@@ -147,6 +147,7 @@ class UserCommands(Checks):
                 self.bump(user.conf, "SUSPENDED_WEB")
         user.conf["SUSPENDED"] = "yes"
         self.bump(self.root_conf, "SUSPENDED_USERS")
+        self.recount_web_usage(user)  # v-suspend-web-domains rebuilds every domain (§13.4)
         return ""
 
     @command("v-unsuspend-user", "USER [RESTART]")
@@ -164,6 +165,7 @@ class UserCommands(Checks):
         user.conf["SUSPENDED"] = "no"
         user.conf["SUSPENDED_WEB"] = "0"
         self.bump(self.root_conf, "SUSPENDED_USERS", -1)
+        self.recount_web_usage(user)
         return ""
 
     @command("v-change-user-password", "USER [PASSWORD]", secret=(2,))
