@@ -109,7 +109,7 @@ class HestiaApi:
         reply.auth = f"access_key:{key_id}"
         if _empty(key_id) or _empty(secret):
             raise _error(E_PASSWORD, "Authentication failed")
-        owner, position = self.backend.v_check_access_key(key_id, secret, cmd)
+        owner, position = self.backend.v_check_access_key(key_id, secret, cmd, ip)
         if owner != settings.root_user and api_status < 2:
             raise _error(E_API_DISABLED, "API has been disabled")
         if owner != settings.root_user and position > 0 and fields.get(f"arg{position}") != owner:

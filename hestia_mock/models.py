@@ -19,6 +19,7 @@ from typing import Any
 
 from hestia_mock.commands.auth import AuthChecks
 from hestia_mock.commands.ftp import FtpCommands
+from hestia_mock.commands.keys import KeyCommands
 from hestia_mock.commands.lists import ListCommands
 from hestia_mock.commands.registry import COMMANDS, CommandSpec
 from hestia_mock.commands.users import UserCommands
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, AuthChecks):
+class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, KeyCommands, AuthChecks):
     """One fake Hestia server; thread-safe (every command and query runs under `self.lock`)."""
 
     def __init__(self, root: Path | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
@@ -143,6 +144,7 @@ class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, AuthChecks):
                     for n, e in self.passwd.items()
                     if e.kind != "system"
                 },
+                "auth_log": list(self.auth_log),
                 "root": str(self.root),
             }
 
