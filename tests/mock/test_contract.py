@@ -139,3 +139,20 @@ def test_carried_over_ftp_path_matches_the_recording_and_is_ignored(tmp_path: Pa
             assert raw[domain][key] == expected[domain][key], (domain, key)
     assert domains["fresh.example"].ftp_accounts == ()
     assert [a.username for a in domains["site.example"].ftp_accounts] == ["alice_web"]
+
+
+def test_fresh_install_packages_match_the_shipped_files_newest_first(client: HestiaClient, tmp_path: Path) -> None:
+    """HESTIA_API.md §13.8, §13.10: a fresh install's two packages, byte for byte, system (copied last) first."""
+    backend = Backend(root=tmp_path / "fresh")
+    backend.load_seed({**SEED, "packages": {"default": {}, "system": {}}})
+    assert backend.v_list_user_packages("json") + "\n" == (DATA / "packages_shipped.json").read_text()
+    backend.close()
+    assert [p.name for p in client.users.packages()] == ["default"]
+
+
+def test_access_key_and_profile_read_from_the_mock_without_the_secret(client: HestiaClient) -> None:
+    key = client.access_key("PUQDEMOACCESSKEY0001")
+    assert (key.key_id, key.user, key.permissions) == ("PUQDEMOACCESSKEY0001", "admin", ())
+    assert "puqdemosecret" not in repr(key)
+    profile = client.api_profile("billing")
+    assert (profile.role, "v-add-web-domain-ftp" in profile.commands) == ("admin", False)
