@@ -146,7 +146,7 @@ class HestiaApi:
                 raise _error(E_PASSWORD, "Error: authentication failed")
         else:
             reply.auth = "legacy_key"
-            if not self.backend.check_legacy_key(fields.get("hash", "")):
+            if not self.backend.check_legacy_key(fields.get("hash", ""), ip):
                 raise _error(E_PASSWORD, "Error: authentication failed")
         cmd = self._checked_cmd(fields)
         code, output = self._run(cmd, reply.args)

@@ -73,11 +73,18 @@ class AuthChecks(Checks):
             entry = self.passwd.get(self.settings.root_user)
             return entry is not None and verify_password(password, entry.hash)
 
-    def check_legacy_key(self, key: str) -> bool:
-        """`v-check-api-key` on data/keys/<basename(hash)>; key files under 16 characters fail (§2.2)."""
+    def check_legacy_key(self, key: str, ip: str = "127.0.0.1") -> bool:
+        """`v-check-api-key` on data/keys/<basename(hash)>; key files under 16 characters fail (§2.2).
+
+        Like the script, it appends `DATE TIME api IP successfully launched` or `... failed to login` to auth.log.
+        """
         with self.lock:
             name = posixpath.basename(key)
-            return len(name) >= 16 and name in self.legacy_keys
+            valid = len(name) >= 16 and name in self.legacy_keys
+            time, date = self.timestamp()
+            outcome = "successfully launched" if valid else "failed to login"
+            self.auth_log.append(f"{date} {time} api {ip} {outcome}")
+            return valid
 
     def make_tmp_file(self, content: str, name: str) -> None:
         """`v-make-tmp-file`: the PHP code writes arg1 plus a newline to /tmp/<basename(arg2)>."""

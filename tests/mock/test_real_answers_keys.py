@@ -179,3 +179,14 @@ def test_a_reset_empties_the_auth_log(client: FlaskClient, backend: Backend) -> 
     client.post("/_mock/reset")
     assert backend.auth_log == []
 
+
+
+def test_legacy_api_keys_are_logged_as_api(client: FlaskClient, backend: Backend) -> None:
+    backend.clock = lambda: datetime(2026, 3, 1, 12, 30, 5)
+    backend.legacy_keys.add("legacykey0123456789abcdefghijklm")
+    client.post("/api/", data=form("v-list-users", "json", hash="legacykey0123456789abcdefghijklm"))
+    client.post("/api/", data=form("v-list-users", "json", hash="wrongkey0123456789abcdefghijklmn"))
+    assert backend.auth_log == [
+        "2026-03-01 12:30:05 api 127.0.0.1 successfully launched",
+        "2026-03-01 12:30:05 api 127.0.0.1 failed to login",
+    ]
