@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 
+from puq_hestia.hestia.commands import without_secret_fields
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import (
     AuthenticationError,
@@ -16,6 +17,8 @@ from puq_hestia.hestia.errors import (
     InvalidArgumentsError,
 )
 from puq_hestia.hestia.models import (
+    AccessKeyInfo,
+    ApiProfile,
     DirectoryEntry,
     HestiaUser,
     Package,
@@ -211,6 +214,18 @@ class HestiaClient:
                 raise
             return None
         return parse_directory_listing(output) if output else None
+
+
+    def access_key(self, key_id: str) -> AccessKeyInfo:
+        """v-list-access-key ACCESS_KEY_ID json: the key's owner, profiles and comment; its secret is dropped here."""
+        payload = self._transport.run_json("v-list-access-key", key_id, "json")
+        if isinstance(payload, dict):
+            payload = without_secret_fields("v-list-access-key", payload)
+        return AccessKeyInfo.from_hestia(payload)
+
+    def api_profile(self, name: str) -> ApiProfile:
+        """v-list-api API json: a permission profile's role and commands (exit 2 when it does not exist)."""
+        return ApiProfile.from_hestia(self._transport.run_json("v-list-api", name, "json"))
 
 
 def _single(entries: dict[str, Record], key: str, command: str) -> tuple[str, Record]:

@@ -210,7 +210,8 @@ def test_change_package(mock: Mock, ctx: ProvisioningContext) -> None:
 
 def test_change_package_to_a_missing_package_lists_the_real_ones(mock: Mock, ctx: ProvisioningContext) -> None:
     result = prov.change_package({"username": "bob", "configoption1": "gold"}, ctx)
-    assert result.startswith("The package 'gold' does not exist on the server (it has: default, system, small)")
+    # In Hestia's order: v-list-user-packages lists the newest package file first (HESTIA_API.md §13.8).
+    assert result.startswith("The package 'gold' does not exist on the server (it has: small, system, default)")
     assert mock.commands() == ["v-list-user-packages"]
 
 
