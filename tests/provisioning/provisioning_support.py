@@ -187,7 +187,9 @@ def hook_headers(body: bytes, reseller: str = "reseller-a", *, secret: str | Non
 
 
 def post_hook(client: FlaskClient, action: str, params: Any, reseller: str = "reseller-a", **options: Any) -> Any:
-    """POST a signed hook and return the test response."""
+    """POST a signed hook and return the test response (the action named in the signed body, SECURITY.md 30)."""
+    if isinstance(params, dict) and "action" not in params:
+        params = {"action": action, **params}
     body = json.dumps(params).encode()
     return client.post(f"/hooks/{action}", data=body, headers=hook_headers(body, reseller, **options))
 
