@@ -58,7 +58,7 @@ def _missing(user: str) -> Failure:
 
 def _lock_clash(client: HestiaClient, user: str, doing: str, lock: str) -> None:
     """Refuse when Hestia's prefix lock would reach another user: v-(un)suspend-user X (un)locks X_* (§4.5)."""
-    others = sorted(u.name for u in read_only(client.users.list) if u.name.startswith(f"{user}_"))
+    others = sorted(u.name for u in read_only(client.users.list, user=user) if u.name.startswith(f"{user}_"))
     if others:
         raise Failure(Kind.CONFLICT, f"{doing} '{user}' would also {lock} the logins of "
                                      f"{', '.join(repr(o) for o in others)}: Hestia applies it to every name "

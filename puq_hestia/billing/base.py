@@ -112,10 +112,13 @@ def taken(user: str) -> str:
     return f"The username '{user}' is already taken on the server; choose another username."
 
 
-def read_only(call: Callable[[], _T]) -> _T:
-    """Run a read-only call made before anything changed: an unreachable server means "nothing changed"."""
+def read_only(call: Callable[[], _T], *, user: str = "") -> _T:
+    """Run a read-only call made before anything changed: an unreachable server means "nothing changed".
+
+    ``user`` is the caller's own account the failure is audited on ("" for a name that is not yet its own).
+    """
     try:
         return call()
     except (HestiaConnectionError, LoadTooHighError):
         # A lost answer to a read is still a read: nothing that changes anything was sent.
-        raise Failure(Kind.UNAVAILABLE, UNREACHABLE) from None
+        raise Failure(Kind.UNAVAILABLE, UNREACHABLE, user=user) from None
