@@ -72,21 +72,29 @@ class _Ledger:
         return intent is not None and (intent.reseller_id, intent.idempotency_key) == (self.me, self.key)
 
     def begin(self) -> None:
-        """Before v-add-user of an absent name: drop a dead owner record, write the intent (one create at a time)."""
+        """Before v-add-user of a name Hestia says is absent: write the intent (one create of a name at a time)."""
         store, server, user = self.ctx.store, self.ctx.server_id, self.account.username
         if store is None:
             return
-        if store.account_owner(server, user) not in (None, self.me):
-            store.release_account(server, user)  # that account is gone at Hestia (just looked)
         if not store.begin_create(server, user, self.me, self.key):
             raise Failure(Kind.CONFLICT, f"Another create of the username '{user}' is running right now; "
                                          "nothing was changed. Try again in a few minutes.")
 
-    def proven(self) -> None:
-        """The account is proven made by this create: claim it for the reseller, forget the intent."""
+    def proven(self, *, made_now: bool = False) -> None:
+        """The account is proven made by this create: claim it for the reseller, forget the intent.
+
+        ``made_now``: v-add-user itself succeeded, so another reseller's record of the name is of an account that
+        is gone. Proven only by evidence, an account another reseller holds is not taken (409).
+        """
         store, server, user = self.ctx.store, self.ctx.server_id, self.account.username
         if store is None:
             return
+        owner = store.account_owner(server, user)
+        if self.me and owner not in (None, self.me):
+            if not made_now:
+                self.not_made()
+                raise Failure(Kind.CONFLICT, taken(user))
+            store.release_account(server, user)
         if self.me:
             store.claim_account(server, user, self.me, self.account.service_id or None)
         store.end_create(server, user, self.me)
@@ -179,7 +187,7 @@ def _make(client: HestiaClient, account: AccountParams, ledger: _Ledger) -> None
     if not made:
         ledger.not_made()
         raise Failure(Kind.CONFLICT, taken(account.username))
-    ledger.proven()
+    ledger.proven(made_now=True)
 
 
 def _settle(client: HestiaClient, account: AccountParams, ledger: _Ledger) -> None:
@@ -188,7 +196,7 @@ def _settle(client: HestiaClient, account: AccountParams, ledger: _Ledger) -> No
     try:
         existing = _get_or_none(client, user)
         if existing is None and _send(client, account):
-            ledger.proven()
+            ledger.proven(made_now=True)
             return
         existing = existing or client.users.get(user)  # made meanwhile (perhaps ours, late): the evidence decides
         ours = existing.role == "user" and client.users.check_password(user, account.password)
