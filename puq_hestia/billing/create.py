@@ -29,7 +29,7 @@ from puq_hestia.billing.base import (
     read_only,
     taken,
 )
-from puq_hestia.billing.names import prefix_clash, reserved_reason, role_reason
+from puq_hestia.billing.names import prefix_clash, refused_reason, role_reason
 from puq_hestia.billing.whmcs import AccountParams, new_account_params
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import (
@@ -112,10 +112,11 @@ class _Ledger:
 
 def run_create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Connect) -> Outcome:
     """Look, refuse what is not new, create, settle an unknown outcome by evidence, add the domain."""
-    account = new_account_params(params)
-    reason = reserved_reason(account.username)
+    raw = params.get("username")
+    reason = refused_reason(raw) if isinstance(raw, str) else None
     if reason is not None:
         raise Failure(Kind.INVALID, reason)
+    account = new_account_params(params)
     client = connect()
     ledger = _Ledger(ctx, account)
     existing = read_only(lambda: _get_or_none(client, account.username))

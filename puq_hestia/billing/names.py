@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["RESERVED", "prefix_clash", "reserved_reason"]
+__all__ = ["RESERVED", "prefix_clash", "refused_reason", "role_reason"]
 
 #: v-add-user's reserved names (HESTIA_API.md §13.11), compared case-insensitively as Hestia does.
 HESTIA_RESERVED = frozenset({"aria", "aria_log", "mysql", "mysql_upgrade", "ib", "ib_buffer", "ddl",
@@ -20,15 +20,20 @@ ADMIN_NAMES = frozenset({"admin", "root"})
 RESERVED = HESTIA_RESERVED | ADMIN_NAMES
 
 
-def reserved_reason(user: str) -> str | None:
+def refused_reason(user: str) -> str | None:
     """Why USER may never be created through a hook (before any Hestia call), or None."""
-    lowered = user.lower()
+    lowered = user.strip().lower()
     if lowered in ADMIN_NAMES:
         return (f"The username '{user}' is the control panel's administrator name; billing hooks never create, "
                 "change or delete it. Choose another username.")
     if lowered in HESTIA_RESERVED:
         return (f"The username '{user}' is reserved by Hestia (it names a system database or tool: "
                 f"{', '.join(sorted(HESTIA_RESERVED))}). Choose another username.")
+    if "_" in user:
+        stem = user.split("_", 1)[0]
+        return (f"The username '{user}' cannot contain '_': Hestia's suspend of a user '{stem}' locks every login "
+                f"that starts with '{stem}_', and it rebuilds FTP accounts from the text after the last '_'. "
+                "Choose a username without '_'.")
     return None
 
 
