@@ -22,8 +22,8 @@ from sqlalchemy.sql.expression import ColumnElement, Executable
 from puq_hestia.database import STORE_OUTAGES, StoreOptions, StoreUnavailableError, make_engine, migrate
 
 __all__ = [
-    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "HookRecord", "SessionRecord", "Store", "StoreError",
-    "StoreOptions", "StoreUnavailableError", "metadata",
+    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "CreateIntent", "HookRecord", "SessionRecord", "Store",
+    "StoreError", "StoreOptions", "StoreUnavailableError", "metadata",
 ]
 
 DEFAULT_URL = "sqlite:///instance/puq-hestia.sqlite3"
@@ -148,6 +148,29 @@ leases = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A billing create whose v-add-user was sent but is not yet proven made (SECURITY.md 27): written before the call,
+# so only the same reseller's same Idempotency-Key may later settle it, by evidence. Never holds a password.
+create_intents = sa.Table(
+    "create_intents",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("reseller_id", sa.String(64), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A confirmed terminate (SECURITY.md 29): the reseller's redelivered terminate answers "already gone" from here,
+# without touching a later account of the same name.
+account_tombstones = sa.Table(
+    "account_tombstones",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("reseller_id", sa.String(64), primary_key=True),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 
 class StoreError(RuntimeError):
     """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
@@ -188,6 +211,14 @@ class HookRecord:
     def same_request(self, request_hash: str) -> bool:
         """Tell whether a redelivery carries the same request; a different one is a key reuse conflict."""
         return self.request_hash == request_hash
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIntent:
+    """A create sent to Hestia whose outcome is not yet proven: who sent it, under which Idempotency-Key."""
+
+    reseller_id: str
+    idempotency_key: str
 
 
 def _utcnow() -> datetime:
@@ -352,6 +383,8 @@ class Store:
         row = {"server_id": server_id, "hestia_user": user, "reseller_id": reseller_id}
         # Claiming again for the same reseller is fine (a redelivered "create"); the first claim stays.
         inserted = self._insert_once(accounts, **row, service_id=service_id, created_at=self._now())
+        if inserted:  # a new account of the name: this reseller's old terminate no longer speaks for it
+            self._write(sa.delete(account_tombstones).where(_match(account_tombstones, **row)))
         return inserted or self.account_owner(server_id, user) == reseller_id
 
     def account_owner(self, server_id: str, user: str) -> str | None:
@@ -367,6 +400,62 @@ class Store:
     def release_account(self, server_id: str, user: str) -> None:
         """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""
         self._write(sa.delete(accounts).where(_match(accounts, server_id=server_id, hestia_user=user)))
+
+    # -- account lifecycle: create intents, tombstones, forgetting a name (SECURITY.md 27, 29) ---------------
+
+    def begin_create(
+        self, server_id: str, user: str, reseller_id: str, key: str, *, stale_after: timedelta = timedelta(minutes=10)
+    ) -> bool:
+        """Write the intent before v-add-user of a name Hestia has just said is absent; False while another runs.
+
+        An earlier intent of the same reseller, or one older than any request, is moot (the name is absent).
+        """
+        ids = {"server_id": server_id, "hestia_user": user}
+        values = {"reseller_id": reseller_id, "idempotency_key": key, "created_at": self._now()}
+        if self._insert_once(create_intents, **ids, **values):
+            return True
+        moot = sa.or_(create_intents.c.reseller_id == reseller_id,
+                      create_intents.c.created_at < self._now() - stale_after)
+        return self._write(sa.update(create_intents).where(_match(create_intents, **ids), moot).values(values)) == 1
+
+    def create_intent(self, server_id: str, user: str) -> CreateIntent | None:
+        """The unproven create of a name, or None."""
+        query = sa.select(create_intents.c.reseller_id, create_intents.c.idempotency_key).where(
+            _match(create_intents, server_id=server_id, hestia_user=user))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else CreateIntent(row[0], row[1])
+
+    def end_create(self, server_id: str, user: str, reseller_id: str) -> None:
+        """Forget a reseller's create intent (it was proven made, or proven not made)."""
+        where = _match(create_intents, server_id=server_id, hestia_user=user, reseller_id=reseller_id)
+        self._write(sa.delete(create_intents).where(where))
+
+    def bury_account(self, server_id: str, user: str, reseller_id: str) -> None:
+        """After a confirmed terminate: a tombstone for the reseller, no owner, and the name forgotten."""
+        ids = {"server_id": server_id, "hestia_user": user, "reseller_id": reseller_id}
+        stamp = sa.update(account_tombstones).where(_match(account_tombstones, **ids)).values(ended_at=self._now())
+        if not self._write(stamp):
+            self._insert_once(account_tombstones, **ids, ended_at=self._now())
+        self.release_account(server_id, user)
+        self.forget_account(server_id, user)
+
+    def buried_by(self, server_id: str, user: str, reseller_id: str) -> bool:
+        """True when this reseller terminated the name and no account of the name was claimed since."""
+        where = _match(account_tombstones, server_id=server_id, hestia_user=user, reseller_id=reseller_id)
+        return self._scalar(account_tombstones.c.reseller_id, where) is not None
+
+    def forget_account(self, server_id: str, user: str) -> None:
+        """A later account of this name starts clean: no stored listing, and the activity list is archived.
+
+        The audit events stay for operators under ``user#ended-<time>`` (a name Hestia cannot create), so the
+        panel's activity list of a new account of the name is empty. Sign-in sessions are ended here too.
+        """
+        ids = {"server_id": server_id, "hestia_user": user}
+        archived = f"{user}#ended-{self._now():%Y%m%dT%H%M%S.%f}"
+        self._write(sa.update(audit_events).where(_match(audit_events, server_id=server_id, actor=user))
+                    .values(actor=archived))
+        self._write(sa.delete(listings).where(_match(listings, **ids)))
 
     # -- FTP name claims and listings (puq_hestia.ftp, puq_hestia.ftp.ownership) ------------------------------
 

@@ -97,5 +97,7 @@ def test_the_whole_life_of_an_account(live_bridge: LiveBridge) -> None:
     assert hook(bridge, "terminate_account", {"username": "erin"}) == {"result": "success"}
     assert not ftp_login_works(bridge, login, password)
     assert requests.get(link, timeout=10, allow_redirects=False).status_code == 410
-    fresh = hook(bridge, "single_sign_on", {"username": "erin"})["redirectTo"]
-    assert requests.get(fresh, timeout=10, allow_redirects=False).status_code == 410
+    # The terminate ended the reseller's ownership (SECURITY.md 29): no new link for the name.
+    body = json.dumps({"action": "single_sign_on", "nonce": str(time.monotonic_ns()), "username": "erin"}).encode()
+    refused = requests.post(f"{bridge.url}/hooks/single_sign_on", data=body, headers=hook_headers(body), timeout=10)
+    assert refused.status_code == 404 and refused.json()["result"] == "error"
