@@ -244,7 +244,7 @@ def test_exactly_200_characters_is_accepted_and_201_is_refused() -> None:
     assert len(exact + "x") == 200
     assert normalize_ftp_path(exact + "x") == exact + "x"
     assert normalize_ftp_path("/" * 199 + "a") == "a"
-    with pytest.raises(InvalidPathError, match="^The folder may have at most 200 characters.$"):
+    with pytest.raises(InvalidPathError, match=r"^The folder may have at most 200 characters\.$"):
         normalize_ftp_path(exact + "xy")
     with pytest.raises(InvalidPathError, match="at most 200 characters"):
         normalize_ftp_path("/" * 200 + "a")  # the length is of what was typed, before slashes are trimmed
@@ -252,7 +252,7 @@ def test_exactly_200_characters_is_accepted_and_201_is_refused() -> None:
 
 def test_depth_8_is_accepted_and_9_is_refused() -> None:
     assert normalize_ftp_path("a/b/c/d/e/f/g/h") == "a/b/c/d/e/f/g/h"
-    with pytest.raises(InvalidPathError, match="^The folder may be at most 8 levels deep.$"):
+    with pytest.raises(InvalidPathError, match=r"^The folder may be at most 8 levels deep\.$"):
         normalize_ftp_path("a/b/c/d/e/f/g/h/i")
 
 
