@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from service_harness import Harness
 
-from puq_hestia.ftp import DomainSuspendedError, FolderMissingError, NameTakenError, UserSuspendedError
+from puq_hestia.ftp import (
+    DomainSuspendedError,
+    FolderMissingError,
+    InvalidInputError,
+    NameTakenError,
+    NotOwnedError,
+    UserSuspendedError,
+)
 from puq_hestia.hestia.errors import HestiaConnectionError, HestiaError
 
 CHOSEN = "Chosen-pass-2026"
@@ -240,3 +247,75 @@ def test_the_audit_trail_names_action_domain_account_outcome_and_folder(harness:
         ("ftp.delete", "alice.example", "alice_web", "success", ""),
     ]
     assert all(e.server_id == "main" for e in harness.store.events())
+
+
+# -- what the customer is shown after a change, and refusals of accounts that are not theirs -------------------
+
+
+def test_the_cards_after_a_change_show_the_account_and_its_domain(harness: Harness) -> None:
+    harness.service.overview("alice")
+    changed = harness.service.change_password("alice", "alice.example", "alice_media", CHOSEN)
+    moved = harness.service.change_path("alice", "alice.example", "alice_deploy", "public_html")
+    for card, username, path in ((changed.card, "alice_media", "public_html/media"),
+                                 (moved.card, "alice_deploy", "public_html")):
+        assert (card.username, card.domain, card.path) == (username, "alice.example", path)
+        assert (card.ip, card.site_url) == ("192.0.2.10", "https://alice.example/")
+
+
+@pytest.mark.parametrize("action", ["change_password", "change_path", "delete"])
+def test_an_account_of_another_domain_is_not_owned_and_costs_no_call(harness: Harness, action: str) -> None:
+    harness.service.overview("alice")
+    harness.clear_calls()
+    args = {"change_password": (CHOSEN,), "change_path": ("public_html",), "delete": ()}[action]
+    with pytest.raises(NotOwnedError, match=r"^No such web domain or FTP user in your account\.$"):
+        getattr(harness.service, action)("alice", "blog.alice.example", "alice_media", *args)
+    assert harness.calls() == []
+
+
+def test_a_bad_folder_on_change_path_is_a_path_error(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.clear_calls()
+    with pytest.raises(InvalidInputError) as info:
+        harness.service.change_path("alice", "alice.example", "alice_media", "../alice.example2")
+    assert info.value.field == "path"
+    assert harness.calls() == []
+
+
+@pytest.mark.parametrize(("action", "cmd", "args"), [
+    ("change_path", "v-change-web-domain-ftp-path", ("",)),
+    ("delete", "v-delete-web-domain-ftp", ()),
+])
+def test_a_refused_change_path_or_delete_is_audited_as_failure(
+    harness: Harness, action: str, cmd: str, args: tuple[str, ...]
+) -> None:
+    harness.service.overview("alice")
+    harness.fault(kind="exit_code", code=2, cmd=cmd, times=1)
+    with pytest.raises(HestiaError) as info:
+        getattr(harness.service, action)("alice", "alice.example", "alice_media", *args)
+    assert _events(harness)[-1] == (f"ftp.{action}", "alice.example", "alice_media", "failure",
+                                    type(info.value).__name__)
+    assert "alice_media" in harness.ftp_accounts("alice", "alice.example")
+
+
+def test_a_user_suspended_since_the_listing_is_told_exactly_on_change_path(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.backend.run("v-suspend-user", ["alice"])
+    with pytest.raises(UserSuspendedError) as info:
+        harness.service.change_path("alice", "alice.example", "alice_media", "")
+    assert info.value.message == "Your hosting account is suspended; FTP users cannot be changed."
+
+
+def test_a_domain_suspended_since_the_listing_names_the_domain_on_change_password(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.backend.run("v-suspend-web-domain", ["alice", "alice.example"])
+    with pytest.raises(DomainSuspendedError) as info:
+        harness.service.change_password("alice", "alice.example", "alice_media", CHOSEN)
+    assert "alice.example" in info.value.message
+
+
+def test_an_account_deleted_since_the_listing_is_told_gone_and_the_listing_is_renewed(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.backend.run("v-delete-web-domain-ftp", ["alice", "alice.example", "alice_media"])
+    with pytest.raises(NotOwnedError, match=r"^That web domain or FTP user no longer exists\.$"):
+        harness.service.change_path("alice", "alice.example", "alice_media", "")
+    assert not harness.service.owns("alice", "alice.example", "alice_media")
