@@ -6,7 +6,8 @@ so runs stay bounded and one module's cache never mixes with another's. A surviv
 reason recorded in ``tests/mutation_reasons.txt`` (``mutant-name<TAB>reason``) or as UNEXPLAINED.
 
 Usage: ``python tests/mutation.py [module ...]`` (default: every module); ``--report-only`` rewrites the report
-from the last runs without running mutmut again.
+from the last runs without running mutmut again; ``--survivors`` copies the current tests into the last run's
+scratch tree and runs only the mutants that survived it (quick, after adding tests; the code must be unchanged).
 """
 
 from __future__ import annotations
@@ -86,6 +87,19 @@ def _run(module: Module) -> None:
     subprocess.run([str(mutmut), "run", "--max-children", "1"], cwd=work, check=False)
 
 
+def _rerun_survivors(module: Module) -> None:
+    """Refresh the tests of the module's last run and run only its surviving mutants again."""
+    work = SCRATCH / module.name
+    survivors = [k for k, v in _results(module).items() if v not in KILLED | {"skipped", "not checked"}]
+    if not survivors:
+        return
+    for target in (work / "tests", work / "mutants" / "tests"):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(ROOT / "tests", target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    mutmut = Path(sys.executable).with_name("mutmut")
+    subprocess.run([str(mutmut), "run", "--max-children", "1", *survivors], cwd=work, check=False)
+
+
 def _results(module: Module) -> dict[str, str]:
     """Return mutant name -> status from the module's last run ({} when it never ran)."""
     work = SCRATCH / module.name
@@ -124,11 +138,11 @@ def _section(module: Module, results: dict[str, str], reasons: dict[str, str]) -
 
 def main(argv: list[str]) -> int:
     """Run the named modules (all by default) and rewrite the report from every module's last run."""
-    report_only = "--report-only" in argv
+    report_only, survivors = "--report-only" in argv, "--survivors" in argv
     names = [a for a in argv if not a.startswith("--")] or [m.name for m in MODULES]
     for module in MODULES:
         if module.name in names and not report_only:
-            _run(module)
+            _rerun_survivors(module) if survivors else _run(module)
     reasons = _reasons()
     body = ["# Mutation testing", "", "Written by `make mutation` (`tests/mutation.py`); see README.", ""]
     header = REPORT.read_text().split("<!-- generated -->")[0] if REPORT.exists() else "\n".join(body) + "\n"
