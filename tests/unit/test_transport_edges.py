@@ -161,6 +161,7 @@ def test_legacy_data_errors_by_their_prefix(
     with pytest.raises(error) as info:
         Transport(legacy_config, sleep=lambda _: None).run_json(*USER)
     assert (info.value.code, info.value.http_status, info.value.command) == (code, 200, "v-list-user")
+    assert info.value.text == text
 
 
 def test_legacy_ok_is_empty_output(legacy_config: ServerConfig, api: Api) -> None:
@@ -175,7 +176,7 @@ def test_legacy_returncode_answers(legacy_config: ServerConfig, api: Api) -> Non
     expect(api, *DELETE, exit_code=None, status=200, body="3", legacy=True, returncode=True)
     with pytest.raises(NotFoundError) as info:
         transport.run(*DELETE)
-    assert (info.value.code, info.value.http_status) == (3, 200)
+    assert (info.value.code, info.value.http_status, info.value.command) == (3, 200, "v-delete-web-domain-ftp")
     expect(api, *DELETE, exit_code=None, status=200, body="<html>", legacy=True, returncode=True)
     with pytest.raises(HestiaProtocolError, match="expected an exit code, got 6 characters"):
         transport.run(*DELETE)
@@ -349,3 +350,33 @@ def test_a_journal_that_fails_sends_nothing(config: ServerConfig, api: Api) -> N
     with pytest.raises(RuntimeError):
         transport.run(*DELETE)
     assert len(api.calls) == 0
+
+
+def test_a_shared_session_is_closed_too(config: ServerConfig) -> None:
+    session = requests.Session()
+    closed: list[bool] = []
+    session.close = lambda: closed.append(True)  # type: ignore[method-assign]
+    Transport(config, session=session).close()
+    assert closed == [True]
+
+
+def test_empty_json_output_names_the_command(transport: Transport, api: Api) -> None:
+    expect(api, *LIST, status=200, body="")
+    with pytest.raises(HestiaProtocolError) as info:
+        transport.run_json(*LIST)
+    assert info.value.message == "v-list-web-domains: empty answer where JSON was expected"
+
+
+def test_a_long_non_numeric_header_is_quoted_to_20_characters(transport: Transport, api: Api) -> None:
+    expect(api, *DELETE, exit_code=None, status=200, headers={"Hestia-Exit-Code": "x" * 30})
+    with pytest.raises(HestiaProtocolError) as info:
+        transport.run(*DELETE)
+    assert info.value.message == "v-delete-web-domain-ftp: non-numeric Hestia-Exit-Code header " + repr("x" * 20)
+
+
+def test_a_connection_error_without_a_reason_may_have_run(transport: Transport, api: Api) -> None:
+    expect(api, *DELETE, body=requests.ConnectionError())
+    with pytest.raises(HestiaConnectionError) as info:
+        transport.run(*DELETE)
+    assert info.value.outcome_unknown
+    assert info.value.message == "v-delete-web-domain-ftp: the connection to hestia.test:8083 broke before an answer"
