@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
 import requests
 import responses
 from hestia_fakes import ACCESS_KEY, SECRET_KEY, URL, expect
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from puq_hestia.hestia.breaker import CircuitBreaker, CircuitOpenError
 from puq_hestia.hestia.config import ServerConfig
@@ -380,3 +382,63 @@ def test_a_connection_error_without_a_reason_may_have_run(transport: Transport, 
         transport.run(*DELETE)
     assert info.value.outcome_unknown
     assert info.value.message == "v-delete-web-domain-ftp: the connection to hestia.test:8083 broke before an answer"
+
+
+def test_a_given_session_is_the_one_used_and_gets_the_user_agent(config: ServerConfig) -> None:
+    session = requests.Session()
+    transport = Transport(config, session=session)
+    assert transport._session is session
+    assert session.headers["User-Agent"].startswith("puq-hestia/")
+
+
+def test_tls_and_refused_errors_name_the_command_and_host(api: Api) -> None:
+    transport = _transport([], max_attempts=1)
+    expect(api, *DELETE, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(HestiaError) as info:
+        transport.run(*DELETE)
+    assert info.value.message == ("v-delete-web-domain-ftp: TLS handshake or certificate check with "
+                                  "hestia.test:8083 failed")
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    expect(api, *DELETE, body=requests.ConnectionError(MaxRetryError(None, "/api/", reason)))
+    with pytest.raises(HestiaConnectionError) as info:
+        transport.run(*DELETE)
+    assert info.value.message == "v-delete-web-domain-ftp: cannot connect to hestia.test:8083"
+    assert not info.value.outcome_unknown
+
+
+def _debug_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and r.name.endswith("transport")]
+
+
+def test_every_attempt_is_logged_with_command_masked_args_outcome_status_and_duration(
+    transport: Transport, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    expect(api, *DELETE)
+    expect(api, *DELETE, exit_code=3, status=404, body="Error: gone")
+    expect(api, *LIST, exit_code=None, status=502)
+    expect(api, *LIST, body="{}")
+    change = ("v-change-web-domain-ftp-password", "alice", "a.example", "alice_deploy", "Sekret-pass-2026")
+    expect(api, *change, body=requests.ReadTimeout("slow"))
+    with caplog.at_level(logging.DEBUG, logger="puq_hestia.hestia.transport"):
+        transport.run(*DELETE)
+        with pytest.raises(NotFoundError):
+            transport.run(*DELETE)
+        transport.run_json(*LIST)
+        with pytest.raises(HestiaTimeoutError):
+            transport.run(*change)
+    lines = _debug_lines(caplog)
+    args = "args=['alice', 'a.example', 'alice_deploy']"
+    expected = [
+        rf"hestia v-delete-web-domain-ftp {re.escape(args)} exit=0 status=204 duration=",
+        rf"hestia v-delete-web-domain-ftp {re.escape(args)} exit=3 \(E_NOTEXIST\) status=404 duration=",
+        r"hestia v-list-web-domains args=\['alice', 'json'\] HestiaServerError status=502 duration=",
+        r"hestia v-list-web-domains args=\['alice', 'json'\] exit=0 status=200 duration=",
+        r"hestia v-change-web-domain-ftp-password args=\['alice', 'a.example', 'alice_deploy', '\*+'\] "
+        r"HestiaTimeoutError status=- duration=",
+    ]
+    assert len(lines) == len(expected)
+    for line, pattern in zip(lines, expected, strict=True):
+        assert re.match(pattern + r"(\d+\.\d{3})s$", line), line
+        seconds = float(line.rsplit("=", 1)[1].rstrip("s"))
+        assert 0 <= seconds < 60
+    assert "Sekret-pass-2026" not in caplog.text
