@@ -184,3 +184,20 @@ def test_a_reseller_whose_server_is_gone_gets_503(http: FlaskClient, panel_app: 
     again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW - 1,
                                                                           key="no-server-1"))
     assert again.status_code == 200
+
+
+def test_the_same_key_for_another_request_is_409_with_its_message(http: FlaskClient, mock: Mock) -> None:
+    assert _post_raw(http, "metadata", b"{}", key="used-1").status_code == 200
+    other = http.post("/hooks/metadata", data=b'{"x": 1}', headers=hook_headers(b'{"x": 1}', timestamp=NOW - 1,
+                                                                                key="used-1"))
+    assert other.status_code == 409
+    assert other.get_json() == {"result": "error", "message": "This Idempotency-Key was already used for a "
+                                                              "different request. Nothing was changed."}
+
+
+def test_a_replayed_answer_is_marked_and_not_cached(http: FlaskClient) -> None:
+    first = _post_raw(http, "metadata", b"{}", key="replay-1")
+    again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW - 1, key="replay-1"))
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.headers["Cache-Control"] == again.headers["Cache-Control"] == "no-store"
