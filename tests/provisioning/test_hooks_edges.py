@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -201,3 +202,31 @@ def test_a_replayed_answer_is_marked_and_not_cached(http: FlaskClient) -> None:
     assert (again.status_code, again.get_json()) == (200, first.get_json())
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.headers["Cache-Control"] == again.headers["Cache-Control"] == "no-store"
+
+
+def test_a_12_digit_timestamp_is_read_and_13_digits_are_not(http: FlaskClient) -> None:
+    twelve = post_hook(http, "metadata", {}, timestamp=100_000_000_000)
+    assert twelve.get_json()["message"] == ("X-Puq-Timestamp is more than 300 s away from the bridge's clock; check "
+                                            "the billing server's time. Nothing was changed.")
+    thirteen = post_hook(http, "metadata", {}, timestamp=1_000_000_000_000)
+    assert thirteen.get_json()["message"] == ("X-Puq-Timestamp must be the current time in Unix seconds. Nothing "
+                                              "was changed.")
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"'])
+def test_a_body_that_is_not_a_json_object_is_400_with_its_message(http: FlaskClient, raw: bytes) -> None:
+    response = _post_raw(http, "metadata", raw)
+    assert response.status_code == 400
+    assert response.get_json() == {"result": "error",
+                                   "message": "The body must be a JSON object of params. Nothing was changed."}
+
+
+def test_a_bad_signature_is_logged_with_the_reseller_and_the_address(
+    http: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="panel.hooks"):
+        response = post_hook(http, "metadata", {}, timestamp=NOW, secret="wrong-secret")
+    assert response.status_code == 401
+    assert [r.getMessage() for r in caplog.records if r.name == "panel.hooks"] == [
+        "refused a hook with a bad signature for reseller 'reseller-a' from 127.0.0.1"
+    ]
