@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import random
+
 import pytest
 from service_harness import Harness
 
 from puq_hestia.ftp import (
     DomainSuspendedError,
     FolderMissingError,
+    FtpService,
     InvalidInputError,
     NameTakenError,
     NotOwnedError,
     UserSuspendedError,
+    credentials,
 )
 from puq_hestia.hestia.errors import HestiaConnectionError, HestiaError
 
@@ -319,3 +324,99 @@ def test_an_account_deleted_since_the_listing_is_told_gone_and_the_listing_is_re
     with pytest.raises(NotOwnedError, match=r"^That web domain or FTP user no longer exists\.$"):
         harness.service.change_path("alice", "alice.example", "alice_media", "")
     assert not harness.service.owns("alice", "alice.example", "alice_media")
+
+
+# -- create: what is generated, shown, remembered and logged --------------------------------------------------
+
+
+def test_generated_values_come_from_the_injected_generator(harness: Harness) -> None:
+    rng = random.Random(1234)  # the harness gives the service random.Random(1234)
+    suffix = credentials.generate_suffix("alice", rng=rng)
+    password = credentials.generate_password(rng=rng)
+    harness.service.overview("alice")
+    created = harness.service.create("alice", "blog.alice.example")
+    assert (created.card.username, created.password) == (f"alice_{suffix}", password)
+    card = created.card
+    assert (card.domain, card.path, card.site_url) == ("blog.alice.example", "", "http://blog.alice.example/")
+
+
+def test_a_created_account_is_remembered_with_its_folder(harness: Harness) -> None:
+    overview = harness.service.listing("alice")
+    assert overview.user == "alice" and overview.cards
+    harness.service.create("alice", "alice.example", suffix="web", password=CHOSEN, path="public_html")
+    harness.clear_calls()
+    known = harness.service.known("alice")
+    assert known is not None and known.user == "alice"
+    assert known.path_of("alice.example", "alice_web") == "public_html"
+    assert harness.calls() == []
+
+
+def test_a_known_name_is_refused_with_its_message_and_field(harness: Harness) -> None:
+    harness.service.overview("alice")
+    with pytest.raises(NameTakenError) as info:
+        harness.service.create("alice", "alice.example", suffix="media", password=CHOSEN)
+    assert (info.value.message, info.value.field) == ("The FTP user alice_media already exists.", "suffix")
+    harness.backend.run("v-add-web-domain-ftp", ["alice", "alice.example", "late", "Late-pass-2026"])
+    with pytest.raises(NameTakenError) as info:
+        harness.service.create("alice", "alice.example", suffix="late", password=CHOSEN)
+    assert (info.value.message, info.value.field) == ("The FTP user alice_late already exists.", "suffix")
+
+
+def test_a_suffix_that_makes_the_login_31_characters_is_refused(harness: Harness) -> None:
+    harness.service.overview("alice")
+    with pytest.raises(InvalidInputError) as info:
+        harness.service.create("alice", "alice.example", suffix="a" * 25, password=CHOSEN)
+    assert info.value.field == "suffix"
+    assert info.value.message == ("The full FTP login 'alice_" + "a" * 25 + "' has 31 characters; at most 30 are "
+                                  "allowed.")
+
+
+def test_a_form_error_carries_the_validators_words(harness: Harness) -> None:
+    harness.service.overview("alice")
+    with pytest.raises(InvalidInputError) as info:
+        harness.service.create("alice", "alice.example", suffix="web", password="short")
+    assert (info.value.field, info.value.message) == ("password", "The password must have 8 to 128 characters.")
+    assert info.value.errors == {"password": "The password must have 8 to 128 characters."}
+
+
+def test_a_refused_create_is_audited_with_domain_and_account(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.fault(kind="exit_code", code=2, cmd="v-add-web-domain-ftp", times=1)
+    with pytest.raises(HestiaError) as info:
+        harness.service.create("alice", "alice.example", suffix="web", password=CHOSEN)
+    assert _events(harness)[-1] == ("ftp.create", "alice.example", "alice_web", "failure", type(info.value).__name__)
+
+
+def test_a_user_suspended_since_the_listing_is_told_as_the_user_on_create(harness: Harness) -> None:
+    harness.service.overview("alice")
+    harness.backend.run("v-suspend-user", ["alice"])
+    with pytest.raises(UserSuspendedError):
+        harness.service.create("alice", "alice.example", suffix="web", password=CHOSEN)
+
+
+def test_a_suspended_domain_in_the_listing_is_told_with_its_words(harness: Harness) -> None:
+    harness.service.overview("alice")
+    with pytest.raises(DomainSuspendedError) as info:
+        harness.service.create("alice", "shop.alice.example")
+    assert info.value.message == ("The web domain shop.alice.example is suspended; its FTP users cannot be added "
+                                  "or changed (deleting is still possible).")
+
+
+def test_resends_and_reconciles_are_logged(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    harness.service.overview("alice")
+    harness.fault(kind="drop_before", cmd="v-change-web-domain-ftp-password", times=1)
+    harness.fault(kind="drop_before", cmd="v-add-web-domain-ftp", times=1)
+    with caplog.at_level(logging.WARNING, logger="puq_hestia.ftp.service"):
+        harness.service.change_password("alice", "alice.example", "alice_media", CHOSEN)
+        harness.service.create("alice", "alice.example", suffix="web", password=CHOSEN)
+    assert [r.getMessage() for r in caplog.records if r.name == "puq_hestia.ftp.service"] == [
+        "change outcome unknown (HestiaConnectionError); sending it once more",
+        "create of an FTP user has an unknown outcome (HestiaConnectionError); reconciling",
+    ]
+
+
+def test_a_service_without_a_server_id_records_under_default(harness: Harness) -> None:
+    service = FtpService(harness.client, store=harness.store)
+    service.overview("alice")
+    service.change_password("alice", "alice.example", "alice_media", CHOSEN)
+    assert [e.server_id for e in harness.store.events()] == ["default"]
