@@ -230,3 +230,22 @@ def test_a_bad_signature_is_logged_with_the_reseller_and_the_address(
     assert [r.getMessage() for r in caplog.records if r.name == "panel.hooks"] == [
         "refused a hook with a bad signature for reseller 'reseller-a' from 127.0.0.1"
     ]
+
+
+def test_a_bad_signature_gets_the_one_message_and_the_log_bounds_the_name(
+    http: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"{}"
+    long_name = "r" * 100
+    with caplog.at_level(logging.WARNING, logger="panel.hooks"):
+        named = http.post("/hooks/metadata", data=body, headers=hook_headers(body, long_name, timestamp=NOW))
+        headers = {k: v for k, v in hook_headers(body, timestamp=NOW).items() if k != "X-Puq-Reseller"}
+        unnamed = http.post("/hooks/metadata", data=body, headers=headers)
+    for response in (named, unnamed):
+        assert response.status_code == 401
+        assert response.get_json()["message"] == ("Unknown reseller or wrong signature (X-Puq-Reseller, "
+                                                  "X-Puq-Signature). Nothing was changed.")
+    assert [r.getMessage() for r in caplog.records if r.name == "panel.hooks"] == [
+        f"refused a hook with a bad signature for reseller '{'r' * 64}' from 127.0.0.1",
+        "refused a hook with a bad signature for reseller '' from 127.0.0.1",
+    ]
