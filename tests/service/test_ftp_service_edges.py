@@ -420,3 +420,7 @@ def test_a_service_without_a_server_id_records_under_default(harness: Harness) -
     service.overview("alice")
     service.change_password("alice", "alice.example", "alice_media", CHOSEN)
     assert [e.server_id for e in harness.store.events()] == ["default"]
+
+
+def test_an_active_user_is_reported_as_not_suspended(harness: Harness) -> None:
+    assert harness.service.overview("alice").user_suspended is False
