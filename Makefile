@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium curl php-cli php-curl redis-server
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean
+.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean mutation chaos-long
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -70,3 +70,14 @@ test-postgres: $(STAMP)
 	  status=$$?; \
 	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop' >/dev/null; \
 	rm -rf $(PG_DIR); exit $$status
+
+# Mutation testing of the core rules (mutmut, pinned in the test extra): one module at a time on one worker, each
+# with only its fast tests, in scratch copies under /tmp; writes tests/MUTATION.md. Slow (tens of minutes), so
+# not part of `make test`: run it after changing one of those modules or its tests. MODULES=paths limits the run.
+MODULES ?=
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation.py $(MODULES)
+
+# The chaos state machine's long run (200 random sequences; `make test` runs 40 of them).
+chaos-long: $(STAMP)
+	PUQ_CHAOS_EXAMPLES=200 $(BIN)/pytest tests/chaos/test_state_machine.py -q -o timeout=900

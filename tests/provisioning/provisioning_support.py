@@ -196,6 +196,16 @@ def hook_headers(body: bytes, reseller: str = "reseller-a", *, secret: str | Non
     return headers
 
 
+# A fixed bridge clock far from today's (2030-03-17): a timestamp signed against it never equals one signed now.
+PINNED_NOW = 1_900_000_000
+
+
+def pin_hooks_clock(client: FlaskClient) -> int:
+    """Set the hooks' injected clock of CLIENT's app to PINNED_NOW and return it."""
+    client.application.config["PUQ_HOOKS_CLOCK"] = lambda: PINNED_NOW
+    return PINNED_NOW
+
+
 def post_hook(client: FlaskClient, action: str, params: Any, reseller: str = "reseller-a", **options: Any) -> Any:
     """POST a signed hook and return the test response (the action named in the signed body, SECURITY.md 30)."""
     if isinstance(params, dict) and "action" not in params:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from provisioning_support import Mock, hook_headers, panel_store, post_hook, whmcs_params
+from provisioning_support import Mock, hook_headers, panel_store, pin_hooks_clock, post_hook, whmcs_params
 
 from puq_hestia.store import Store
 
@@ -193,7 +193,7 @@ def test_a_taken_name_of_another_reseller_is_refused_without_a_change(http: Flas
 def test_terminate_repeats_as_success_for_the_owner(http: FlaskClient, mock: Mock) -> None:
     post_hook(http, "create_account", NEW_ACCOUNT)
     assert post_hook(http, "terminate_account", {"username": "dave"}).status_code == 200
-    again = post_hook(http, "terminate_account", {"username": "dave"}, timestamp=int(time.time()) - 1)
+    again = post_hook(http, "terminate_account", {"username": "dave"}, timestamp=pin_hooks_clock(http) - 1)
     assert (again.status_code, again.get_json()) == (200, {"result": "success"})
     assert mock.user("dave") is None
 
