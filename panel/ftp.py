@@ -26,10 +26,11 @@ from panel.forms import (
     SimpleAddForm,
 )
 from panel.links import card_link, domain_link
+from panel.once import answered_before, new_token, run_once
 from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
 from panel.sharing import connection_details, filezilla_filename, filezilla_site
-from puq_hestia.ftp import FtpCard, FtpRuleError, FtpService, NotOwnedError
+from puq_hestia.ftp import Created, FtpCard, FtpRuleError, FtpService, NotOwnedError
 from puq_hestia.store import AuditEvent
 
 bp = Blueprint("ftp", __name__)
@@ -109,6 +110,12 @@ def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
     return no_store(make_response(html, 201 if created else 200))
 
 
+def _created(created: Created, back: str | None) -> tuple[str, ResponseReturnValue]:
+    """What run_once records (the new login) and shows (the password, once) for a create."""
+    return created.card.username, _shown_once(created.card, created.password, created=True,
+                                              generated=created.generated, back=back or "ftp")
+
+
 @bp.app_context_processor
 def _sharing_context() -> dict[str, object]:
     """Templates build connection details and the file-manager link from the session's server."""
@@ -118,6 +125,7 @@ def _sharing_context() -> dict[str, object]:
 
 
 bp.add_app_template_global(card_link)
+bp.add_app_template_global(new_token, "form_token")
 bp.add_app_template_global(domain_link)
 
 
@@ -193,14 +201,13 @@ def add() -> ResponseReturnValue:
     """Simple add: choose a domain; the username suffix and the password are generated."""
     form = SimpleAddForm()
     if form.validate_on_submit():
-        _require(form.domain.data)
+        domain = form.domain.data
+        _require(domain)
         try:
-            created = _service().create(g.user, form.domain.data)
+            return run_once("create", domain, "", _back_url(form.back.data, domain),
+                            lambda: _created(_service().create(g.user, domain), form.back.data))
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(created.card, created.password, created=True, generated=True,
-                               back=form.back.data)
     elif request.method == "GET":
         form.domain.data, form.back.data = request.args.get("domain"), _back()
     overview = _service().overview(g.user)
@@ -216,14 +223,14 @@ def add_advanced(domain: str) -> ResponseReturnValue:
     _require(domain)
     form = AdvancedAddForm()
     if form.validate_on_submit():
+        def create() -> tuple[str, ResponseReturnValue]:
+            return _created(_service().create(g.user, domain, suffix=form.suffix.data.strip(),
+                                              password=form.password.data or None, path=form.path.data or ""),
+                            form.back.data)
         try:
-            created = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
-                                        password=form.password.data or None, path=form.path.data or "")
+            return run_once("create", domain, "", _back_url(form.back.data, domain), create)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(created.card, created.password, created=True, generated=created.generated,
-                               back=form.back.data)
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
@@ -259,13 +266,14 @@ def change_password(domain: str, username: str) -> ResponseReturnValue:
     _require(domain, username)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        def change() -> tuple[str, ResponseReturnValue]:
             changed = _service().change_password(g.user, domain, username, form.password.data or None)
+            return username, _shown_once(changed.card, changed.password, created=False,
+                                         generated=changed.generated, back=form.back.data)
+        try:
+            return run_once("password", domain, username, _back_url(form.back.data, domain), change)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(changed.card, changed.password, created=False, generated=changed.generated,
-                               back=form.back.data)
     return _render_edit(domain, username, form)
 
 
@@ -276,17 +284,18 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
     _require(domain, username)
     form = PathForm()
     if form.validate_on_submit():
-        try:
+        def change() -> tuple[str, ResponseReturnValue]:
             changed = _service().change_path(g.user, domain, username, form.path.data or "")
-        except FtpRuleError as error:
-            _show_rule_error(form, error)
-        else:
             if changed.reset_to_root:
                 flash(f"The folder /{(form.path.data or '').strip('/')} does not exist, so the folder of "
                       f"{username} was reset to the domain root (/).", "warning")
             else:
                 flash(f"The folder of {username} is now {changed.card.display_path}.", "success")
-            return redirect(_back_url(form.back.data, domain))
+            return username, redirect(_back_url(form.back.data, domain))
+        try:
+            return run_once("path", domain, username, _back_url(form.back.data, domain), change)
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
     return _render_edit(domain, username, form)
 
 
@@ -295,16 +304,19 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
 @login_required
 def delete(domain: str, username: str) -> ResponseReturnValue:
     """GET: the confirmation popup; POST: delete the FTP user (allowed on a suspended domain, like Hestia)."""
-    _require(domain, username)
     form = DeleteForm()
+    if request.method == "POST" and (done := answered_before(_back_url(form.back.data, domain))) is not None:
+        return done
+    _require(domain, username)
     if form.validate_on_submit():
-        try:
+        def remove() -> tuple[str, ResponseReturnValue]:
             _service().delete(g.user, domain, username)
+            flash(f"The FTP user {username} was deleted.", "success")
+            return username, redirect(_back_url(form.back.data, domain))
+        try:
+            return run_once("delete", domain, username, _back_url(form.back.data, domain), remove)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            flash(f"The FTP user {username} was deleted.", "success")
-            return redirect(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_delete.html", invalid=bool(form.errors), form=form, domain=domain,

@@ -312,8 +312,10 @@ def test_with_a_valid_csrf_token_the_change_goes_through(settings: Settings, moc
     sign_in(client, "alice")
     html = client.get("/ftp/alice.example/alice_media/delete").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert token
-    response = client.post("/ftp/alice.example/alice_media/delete", data={"csrf_token": token.group(1)})
+    once = re.search(r'name="once" value="([^"]+)"', html)  # the form's one-time token (SECURITY.md 40)
+    assert token and once
+    response = client.post("/ftp/alice.example/alice_media/delete",
+                           data={"csrf_token": token.group(1), "once": once.group(1)})
     assert response.status_code == 302
     assert "alice_media" not in ftp_names(backend)
 
