@@ -1,0 +1,57 @@
+"""Issue 19 in the browser: one click does one thing (Must 1) and the panel says what is true (Must 2)."""
+
+from __future__ import annotations
+
+import pytest
+from e2e_support import card, ftp_login, open_popup
+from playwright.sync_api import Page, expect
+
+from hestia_mock.testing import MockHestia
+
+pytestmark = pytest.mark.browser
+
+
+def ftp_users(hestia: MockHestia) -> set[str]:
+    return {name for name in hestia.backend.passwd if name.startswith("alice_")}
+
+
+@pytest.mark.ftp
+def test_reloading_the_created_page_makes_no_second_user(alice: Page, hestia: MockHestia) -> None:
+    before = ftp_users(hestia)
+    dialog = open_popup(alice, alice.get_by_role("link", name="Add FTP user"), "Add an FTP user")
+    dialog.get_by_role("button", name="Create FTP user").click()
+    expect(alice.get_by_test_id("new-password")).to_be_visible()
+    password = alice.get_by_test_id("new-password").inner_text()
+    (login,) = ftp_users(hestia) - before
+
+    alice.reload()  # the browser sends the same form again
+    expect(alice.get_by_role("heading", level=1)).to_have_text("This was already done")
+    expect(alice).to_have_title("This was already done · Hosting panel")
+    expect(alice.get_by_test_id("already-done")).not_to_contain_text(password)
+    assert ftp_users(hestia) - before == {login}
+    with ftp_login(hestia, login, password):
+        pass  # the password she copied still works
+    alice.get_by_role("link", name=f"Set a new password for {login}").click()
+    expect(alice.get_by_role("heading", name=f"Edit {login}")).to_be_visible()
+
+
+@pytest.mark.ftp
+def test_a_double_click_on_change_password_sets_one_password(alice: Page, hestia: MockHestia) -> None:
+    media = card(alice, "alice_media")
+    dialog = open_popup(alice, media.get_by_role("link", name="Edit alice_media"), "Edit alice_media")
+    dialog.get_by_role("button", name="Change password").dblclick()
+    shown = alice.get_by_test_id("new-password")
+    expect(shown).to_be_visible()
+    with ftp_login(hestia, "alice_media", shown.inner_text()):
+        pass  # the password on screen is the one that works: no second change behind it
+
+
+@pytest.mark.ftp
+def test_a_suspended_domain_says_its_ftp_users_keep_working(alice: Page, hestia: MockHestia) -> None:
+    shop = card(alice, "alice_shop")
+    expect(shop.get_by_test_id("suspended-note")).to_contain_text("this FTP user still works and can log in")
+    with ftp_login(hestia, "alice_shop", "Shop-ftp-2026") as client:  # a real FTPS login, as the card says
+        assert "index.html" in client.nlst()
+    alice.goto("/ftp/shop.alice.example")
+    expect(alice.get_by_test_id("domain-suspended")).to_contain_text("its FTP users still work")
+    expect(alice.locator("main")).not_to_contain_text("cannot log in")
