@@ -29,7 +29,7 @@ from panel.links import card_link, domain_link
 from panel.once import answered_before, new_token, run_once
 from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
-from panel.sharing import connection_details, filezilla_filename, filezilla_site
+from panel.sharing import connection_details, cyberduck_bookmark, filezilla_filename, filezilla_site
 from puq_hestia.ftp import Created, FtpCard, FtpRuleError, FtpService, NotOwnedError
 from puq_hestia.store import AuditEvent
 
@@ -191,6 +191,18 @@ def filezilla(domain: str, username: str) -> ResponseReturnValue:
     response = make_response(filezilla_site(g.server.settings, domain, username))
     response.mimetype = "application/xml"
     response.headers["Content-Disposition"] = f'attachment; filename="{filezilla_filename(domain, username)}"'
+    return response
+
+
+@bp.get("/ftp/<domain>/<username>/cyberduck.duck")
+@login_required
+def cyberduck(domain: str, username: str) -> ResponseReturnValue:
+    """A Cyberduck bookmark for one FTP user (no password, no remote folder, no Hestia call)."""
+    _require(domain, username)
+    response = make_response(cyberduck_bookmark(g.server.settings, domain, username))
+    response.mimetype = "application/octet-stream"
+    name = filezilla_filename(domain, username, "duck")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -55,3 +55,18 @@ def test_a_suspended_domain_says_its_ftp_users_keep_working(alice: Page, hestia:
     alice.goto("/ftp/shop.alice.example")
     expect(alice.get_by_test_id("domain-suspended")).to_contain_text("its FTP users still work")
     expect(alice.locator("main")).not_to_contain_text("cannot log in")
+
+
+@pytest.mark.ftp
+def test_connection_details_work_as_written(alice: Page, hestia: MockHestia) -> None:
+    media = card(alice, "alice_media")
+    dialog = open_popup(alice, media.get_by_role("link", name="Connection details of alice_media"),
+                        "Connect as alice_media")
+    expect(dialog.get_by_test_id("start-folder")).to_contain_text(
+        "You start in /public_html/media of alice.example (shown as / in your FTP client)")
+    expect(dialog.get_by_test_id("certificate-note")).to_be_visible()
+    expect(dialog.get_by_test_id("cyberduck")).to_have_attribute("href",
+                                                                 "/ftp/alice.example/alice_media/cyberduck.duck")
+    with ftp_login(hestia, "alice_media", "Media-ftp-2026") as client:
+        assert client.pwd() == "/"  # what the FTP client shows, as the popup says
+        assert "logo.txt" in client.nlst()

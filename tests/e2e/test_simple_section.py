@@ -68,7 +68,9 @@ def test_copy_buttons_copy_the_connection_details(alice: Page, hestia: MockHesti
     shared = alice.evaluate("navigator.clipboard.readText()")
     assert shared.splitlines() == ["FTP access to alice.example", "Host: 127.0.0.1", f"Port: {hestia.ftp_port}",
                                    "Protocol: Explicit FTPS (FTP over TLS)", "Login: alice_media",
-                                   "Folder: /public_html/media", "Password: sent separately"]
+                                   "Folder: you start in /public_html/media of alice.example"
+                                   " (shown as / in your FTP client)",
+                                   "Password: sent separately"]
     dialog.get_by_role("link", name="Close").click()
     expect(dialog).to_be_hidden()
 
