@@ -9,7 +9,19 @@ no-store (SECURITY.md 13).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from panel.activity import describe
@@ -106,14 +118,41 @@ def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
                 back: str) -> ResponseReturnValue:
     """The one response that shows a new password: rendered from the POST, never redirected, never cached."""
     html = render_template("ftp/result.html", card=card, password=password, created=created,
-                           generated=generated, back_url=_back_url(back, card.domain))
+                           generated=generated, back_url=_back_url(back, card.domain), fragment=wants_fragment())
     return no_store(make_response(html, 201 if created else 200))
+
+
+def _finished(url: str) -> ResponseReturnValue:
+    """After a change: a redirect, or for the popup script 204 with X-Redirect (the flash waits on that page)."""
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["X-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def _created(created: Created, back: str | None) -> tuple[str, ResponseReturnValue]:
     """What run_once records (the new login) and shows (the password, once) for a create."""
     return created.card.username, _shown_once(created.card, created.password, created=True,
                                               generated=created.generated, back=back or "ftp")
+
+
+FOLDER_OFFER = "folder_offer"  # the session key of "create /x and use it instead" (names only, no secret)
+
+
+def _take_folder_offer() -> dict[str, str] | None:
+    """The offer left by a folder reset, shown once on the next page (template global ``take_folder_offer``)."""
+    offer: dict[str, str] | None = session.pop(FOLDER_OFFER, None)
+    return offer
+
+
+bp.add_app_template_global(_take_folder_offer, "take_folder_offer")
+
+
+@bp.app_template_global("folder_prefix")
+def _folder_prefix(domain: str) -> str:
+    """The real start of every folder of DOMAIN, shown in front of the folder field."""
+    return f"/home/{g.user}/web/{domain}/"
 
 
 @bp.app_context_processor
@@ -179,7 +218,7 @@ def connection(domain: str, username: str) -> ResponseReturnValue:
     card = _service().listing(g.user).card(domain, username)  # a call only when nothing is stored yet
     if card is None:  # somebody else's domain or account, or one on another of her domains
         abort(404)
-    return _render_form("ftp/_modal_connection.html", invalid=False, card=card,
+    return _render_form("ftp/_modal_connection.html", invalid=False, card=card, page_title=f"Connect as {username}",
                         cancel_url=_back_url(_back(), domain))
 
 
@@ -206,6 +245,14 @@ def cyberduck(domain: str, username: str) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/ftp/<domain>/folders")
+@login_required
+def folders(domain: str) -> ResponseReturnValue:
+    """The folders to offer in a folder field (JSON for the popup script): one v-list-fs-directory call."""
+    _require(domain)
+    return jsonify(folders=_service().folders(g.user, domain))
+
+
 # -- add -----------------------------------------------------------------------------------------------------
 @bp.route("/ftp/add", methods=["GET", "POST"])
 @login_required
@@ -225,6 +272,7 @@ def add() -> ResponseReturnValue:
     overview = _service().overview(g.user)
     form.domain.choices = [(d.name, d.name) for d in overview.addable_domains]
     return _render_form("ftp/_modal_add.html", invalid=bool(form.errors), form=form, overview=overview,
+                        page_title="Add an FTP user",
                         cancel_url=url_for("ftp.index"))
 
 
@@ -246,20 +294,22 @@ def add_advanced(domain: str) -> ResponseReturnValue:
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
+                        page_title=f"Add an FTP user to {domain}",
                         prefix=f"{g.user}_", cancel_url=_back_url(form.back.data, domain))
 
 
 # -- edit ----------------------------------------------------------------------------------------------------
 def _render_edit(domain: str, username: str,
                  posted: PasswordForm | PathForm | None = None) -> ResponseReturnValue:
-    """The edit popup: a password form and a folder form for one FTP user (one Hestia call for its folder)."""
-    card = _service().overview(g.user).card(domain, username)
+    """The edit popup: a password form and a folder form for one FTP user, from the stored listing."""
+    card = _service().listing(g.user).card(domain, username)  # the stored listing: no Hestia call (issue 19)
     if card is None:
         abort(404)
     back = posted.back.data if posted is not None else _back()
     password_form = posted if isinstance(posted, PasswordForm) else PasswordForm(formdata=None, back=back)
     path_form = posted if isinstance(posted, PathForm) else PathForm(formdata=None, back=back, path=card.path)
     return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
+                        page_title=f"Edit {username}",
                         password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain))
 
 
@@ -297,13 +347,20 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
     form = PathForm()
     if form.validate_on_submit():
         def change() -> tuple[str, ResponseReturnValue]:
-            changed = _service().change_path(g.user, domain, username, form.path.data or "")
+            create = form.create.data == "1"
+            changed = _service().change_path(g.user, domain, username, form.path.data or "", create_missing=create)
             if changed.reset_to_root:
-                flash(f"The folder /{(form.path.data or '').strip('/')} does not exist, so the folder of "
-                      f"{username} was reset to the domain root (/).", "warning")
+                # The product's promise (DESIGN.md §4) with its consequence, and the way out on the same page.
+                flash(f"The folder /{changed.requested} does not exist, so the folder of {username} was reset to "
+                      f"the domain root (/). {username} can now reach the whole web domain {domain}.", "warning")
+                session[FOLDER_OFFER] = {"domain": domain, "username": username, "folder": changed.requested,
+                                         "back": form.back.data or "ftp"}
+            elif create:
+                flash(f"The folder {changed.card.display_path} was created, and {username} now starts there.",
+                      "success")
             else:
                 flash(f"The folder of {username} is now {changed.card.display_path}.", "success")
-            return username, redirect(_back_url(form.back.data, domain))
+            return username, _finished(_back_url(form.back.data, domain))
         try:
             return run_once("path", domain, username, _back_url(form.back.data, domain), change)
         except FtpRuleError as error:
@@ -324,7 +381,7 @@ def delete(domain: str, username: str) -> ResponseReturnValue:
         def remove() -> tuple[str, ResponseReturnValue]:
             _service().delete(g.user, domain, username)
             flash(f"The FTP user {username} was deleted.", "success")
-            return username, redirect(_back_url(form.back.data, domain))
+            return username, _finished(_back_url(form.back.data, domain))
         try:
             return run_once("delete", domain, username, _back_url(form.back.data, domain), remove)
         except FtpRuleError as error:
@@ -332,4 +389,5 @@ def delete(domain: str, username: str) -> ResponseReturnValue:
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_delete.html", invalid=bool(form.errors), form=form, domain=domain,
+                        page_title=f"Delete {username}?",
                         username=username, cancel_url=_back_url(form.back.data, domain))

@@ -107,6 +107,7 @@ _SPECS = (
     _spec("v-list-user-ips", "user [format]", read_only=True, returns_data=True),
     # Filesystem (§7).
     _spec("v-list-fs-directory", "user [directory]", read_only=True, returns_data=True),
+    _spec("v-add-fs-directory", "user directory"),  # mkdir -p as the user, inside its home (§7)
 )
 
 #: Every command the bridge may run, by name.

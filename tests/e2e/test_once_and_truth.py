@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from e2e_support import card, ftp_login, open_popup
-from playwright.sync_api import Page, expect
+from e2e_support import PanelServer, card, ftp_login, open_popup
+from playwright.sync_api import BrowserContext, Page, expect
 
 from hestia_mock.testing import MockHestia
 
@@ -16,23 +18,40 @@ def ftp_users(hestia: MockHestia) -> set[str]:
 
 
 @pytest.mark.ftp
-def test_reloading_the_created_page_makes_no_second_user(alice: Page, hestia: MockHestia) -> None:
+def test_reloading_the_created_page_makes_no_second_user(panel: PanelServer, hestia: MockHestia,
+                                                         make_context: Callable[..., BrowserContext]) -> None:
+    context = make_context(java_script_enabled=False)  # without the script the result is a POST's page
+    panel.give_session(context, "alice")
+    page = context.new_page()
+    page.goto("/ftp/add?domain=alice.example")
     before = ftp_users(hestia)
-    dialog = open_popup(alice, alice.get_by_role("link", name="Add FTP user"), "Add an FTP user")
-    dialog.get_by_role("button", name="Create FTP user").click()
-    expect(alice.get_by_test_id("new-password")).to_be_visible()
-    password = alice.get_by_test_id("new-password").inner_text()
+    page.get_by_role("button", name="Create FTP user").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("FTP user created")
+    password = page.get_by_test_id("new-password").inner_text()
     (login,) = ftp_users(hestia) - before
 
-    alice.reload()  # the browser sends the same form again
-    expect(alice.get_by_role("heading", level=1)).to_have_text("This was already done")
-    expect(alice).to_have_title("This was already done · Hosting panel")
-    expect(alice.get_by_test_id("already-done")).not_to_contain_text(password)
+    page.reload()  # the browser sends the same form again
+    expect(page.get_by_role("heading", level=1)).to_have_text("This was already done")
+    expect(page).to_have_title("This was already done · Hosting panel")
+    expect(page.get_by_test_id("already-done")).not_to_contain_text(password)
     assert ftp_users(hestia) - before == {login}
     with ftp_login(hestia, login, password):
         pass  # the password she copied still works
-    alice.get_by_role("link", name=f"Set a new password for {login}").click()
-    expect(alice.get_by_role("heading", name=f"Edit {login}")).to_be_visible()
+    page.get_by_role("link", name=f"Set a new password for {login}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Edit {login}")
+
+
+@pytest.mark.ftp
+def test_with_the_script_the_result_stays_in_the_popup_and_reload_repeats_nothing(alice: Page,
+                                                                                  hestia: MockHestia) -> None:
+    before = ftp_users(hestia)
+    dialog = open_popup(alice, alice.get_by_role("link", name="Add FTP user"), "Add an FTP user")
+    dialog.get_by_role("button", name="Create FTP user").click()
+    expect(dialog.get_by_test_id("new-password")).to_be_visible()
+    expect(alice).to_have_url("/ftp")  # fetched: no POST in the history to resend
+    alice.reload()
+    alice.go_back()
+    assert len(ftp_users(hestia) - before) == 1
 
 
 @pytest.mark.ftp
