@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from wtforms.widgets import TextInput
 
 from panel.activity import describe
 from panel.auth import login_required
@@ -43,6 +44,7 @@ from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
 from panel.sharing import connection_details, cyberduck_bookmark, filezilla_filename, filezilla_site
 from puq_hestia.ftp import Created, FtpCard, FtpRuleError, FtpService, NotOwnedError
+from puq_hestia.ftp.credentials import generate_password
 from puq_hestia.store import AuditEvent
 
 bp = Blueprint("ftp", __name__)
@@ -307,10 +309,15 @@ def _render_edit(domain: str, username: str,
         abort(404)
     back = posted.back.data if posted is not None else _back()
     password_form = posted if isinstance(posted, PasswordForm) else PasswordForm(formdata=None, back=back)
+    generated = posted is None and request.args.get("generate") == "1"
+    if generated:  # "Generate a password": shown in the field, saved only by "Change password"
+        password_form.password.data = generate_password()
+        password_form.password.widget = TextInput()
     path_form = posted if isinstance(posted, PathForm) else PathForm(formdata=None, back=back, path=card.path)
     return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
                         page_title=f"Edit {username}",
-                        password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain))
+                        password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain),
+                        generated=generated)
 
 
 @bp.get("/ftp/<domain>/<username>/edit")
@@ -318,7 +325,8 @@ def _render_edit(domain: str, username: str,
 def edit(domain: str, username: str) -> ResponseReturnValue:
     """The edit popup (or page) of one FTP user."""
     _require(domain, username)
-    return _render_edit(domain, username)
+    response = make_response(_render_edit(domain, username))
+    return no_store(response) if request.args.get("generate") == "1" else response
 
 
 @bp.post("/ftp/<domain>/<username>/password")

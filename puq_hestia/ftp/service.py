@@ -186,6 +186,8 @@ class FtpService:
         """The customer's suffix after validation, or a random one."""
         if not suffix:
             return credentials.generate_suffix(user, rng=self._rng)
+        if suffix.startswith(f"{user}_"):
+            suffix = suffix[len(user) + 1:]  # the full login typed (alice_designer): Hestia adds the prefix itself
         return self._checked(lambda: credentials.validate_suffix(user, suffix), "suffix")
 
     def _password(self, password: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ftplib
 from collections.abc import Callable
 
 import pytest
@@ -58,9 +59,17 @@ def test_with_the_script_the_result_stays_in_the_popup_and_reload_repeats_nothin
 def test_a_double_click_on_change_password_sets_one_password(alice: Page, hestia: MockHestia) -> None:
     media = card(alice, "alice_media")
     dialog = open_popup(alice, media.get_by_role("link", name="Edit alice_media"), "Edit alice_media")
+    dialog.get_by_label("New password").press("Enter")  # a stray Enter on the empty field changes nothing
+    expect(dialog.get_by_label("New password")).to_be_focused()
+    dialog.get_by_role("button", name="Generate a password").click()
+    field = dialog.get_by_label("New password")
+    expect(field).to_have_attribute("type", "text")  # shown before it is saved
+    generated = field.input_value()
+    with pytest.raises(ftplib.error_perm):
+        ftp_login(hestia, "alice_media", generated)  # not saved yet
     dialog.get_by_role("button", name="Change password").dblclick()
     shown = alice.get_by_test_id("new-password")
-    expect(shown).to_be_visible()
+    expect(shown).to_have_text(generated)
     with ftp_login(hestia, "alice_media", shown.inner_text()):
         pass  # the password on screen is the one that works: no second change behind it
 
@@ -89,3 +98,16 @@ def test_connection_details_work_as_written(alice: Page, hestia: MockHestia) -> 
     with ftp_login(hestia, "alice_media", "Media-ftp-2026") as client:
         assert client.pwd() == "/"  # what the FTP client shows, as the popup says
         assert "logo.txt" in client.nlst()
+
+
+def test_password_fields_have_show_and_hide(alice: Page) -> None:
+    alice.goto("/ftp/alice.example")
+    dialog = open_popup(alice, alice.get_by_role("link", name="Add FTP user"), "Add an FTP user to alice.example")
+    password = dialog.get_by_label("Password", exact=True)
+    password.fill("Visible-2026")
+    toggle = dialog.get_by_role("button", name="Show the password")
+    toggle.click()
+    expect(password).to_have_attribute("type", "text")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(password).to_have_attribute("type", "password")

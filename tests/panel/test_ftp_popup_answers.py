@@ -46,3 +46,22 @@ def test_the_password_result_is_a_fragment_for_the_script(alice: FlaskClient) ->
     html = response.get_data(as_text=True)
     assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
     assert "<html" not in html and '<h2 class="modal-title" id="result-title">FTP user created</h2>' in html
+
+
+def test_typing_the_full_login_does_not_double_the_prefix(alice: FlaskClient, calls: object) -> None:
+    response = alice.post("/ftp/alice.example/add", data={"suffix": "alice_designer", "password": "Design-ftp-2026"})
+    assert response.status_code == 201
+    assert "<strong>alice_designer</strong>" in response.get_data(as_text=True)
+    assert "alice_alice_designer" not in response.get_data(as_text=True)
+
+
+def test_generate_fills_the_field_and_changes_nothing(alice: FlaskClient, backend: object) -> None:
+    response = alice.get("/ftp/alice.example/alice_media/edit?generate=1", headers=FRAGMENT)
+    html = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    match = re.search(r'<input[^>]*id="password"[^>]*>', html)
+    assert match and 'type="text"' in match.group(0) and "required" in match.group(0)
+    value = re.search(r'value="([^"]+)"', match.group(0))
+    assert value and len(value.group(1)) >= 20
+    assert "not saved yet" in html
+    assert backend.ftp_login("alice_media", "Media-ftp-2026") is not None  # type: ignore[attr-defined]
