@@ -229,13 +229,21 @@
     }
     var label = button.textContent;
     copyText(source.textContent.trim()).then(
-      function () { button.textContent = "Copied"; button.classList.add("is-done"); },
+      function () { button.textContent = "Copied"; button.classList.add("is-done"); announce("Copied"); },
       function () { button.textContent = "Select and copy"; selectText(source); }
     );
     window.setTimeout(function () {
       button.textContent = label;
       button.classList.remove("is-done");
     }, 2000);
+  }
+
+  function announce(text) {
+    var live = document.getElementById("live");
+    if (live) {
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = text; }, 50);  // a change, even for the same text
+    }
   }
 
   function selectText(element) {
