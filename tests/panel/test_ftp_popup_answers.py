@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from panel_testing import MockCalls
 
 FRAGMENT = {"X-Fragment": "1"}
 
@@ -65,3 +66,10 @@ def test_generate_fills_the_field_and_changes_nothing(alice: FlaskClient, backen
     assert value and len(value.group(1)) >= 20
     assert "not saved yet" in html
     assert backend.ftp_login("alice_media", "Media-ftp-2026") is not None  # type: ignore[attr-defined]
+
+
+def test_the_add_and_edit_popups_cost_no_hestia_call(alice: FlaskClient, calls: MockCalls) -> None:
+    for url in ("/ftp/add", "/ftp/add?domain=alice.example", "/ftp/alice.example/add",
+                "/ftp/alice.example/alice_media/edit", "/ftp/alice.example/alice_media/delete"):
+        assert alice.get(url, headers=FRAGMENT).status_code == 200
+    assert calls.commands() == []
