@@ -105,6 +105,25 @@ def _show_rule_error(form: PanelForm, error: FtpRuleError) -> None:
             form.form_errors.append(message)
 
 
+def _why_not(domain: str) -> str:
+    """Why nothing can be added or changed on DOMAIN right now ("" when it can), from the stored listing."""
+    known = _service().listing(g.user)
+    summary = known.domain(domain)
+    if known.user_suspended:
+        return "Your hosting account is suspended, so FTP users cannot be added or changed."
+    if summary is not None and summary.suspended:
+        return (f"The web domain {domain} is suspended, so FTP users cannot be added or changed until it is active "
+                "again (its FTP users keep working; deleting one is possible).")
+    return ""
+
+
+def _say_why_not(form: PanelForm, domain: str) -> None:
+    """A direct URL to a forbidden form says why before anything is typed (issue 19 Must 7)."""
+    reason = _why_not(domain)
+    if reason:
+        form.form_errors.append(reason)
+
+
 def _render_form(template: str, *, invalid: bool, **context: object) -> ResponseReturnValue:
     """A popup body for the script (X-Fragment: 1), or the same form as a full page; 422 when invalid."""
     if wants_fragment():
@@ -295,6 +314,7 @@ def add_advanced(domain: str) -> ResponseReturnValue:
             _show_rule_error(form, error)
     elif request.method == "GET":
         form.back.data = _back()
+        _say_why_not(form, domain)
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
                         page_title=f"Add an FTP user to {domain}",
                         prefix=f"{g.user}_", cancel_url=_back_url(form.back.data, domain))
@@ -308,6 +328,7 @@ def _render_edit(domain: str, username: str,
     if card is None:
         abort(404)
     back = posted.back.data if posted is not None else _back()
+    blocked = posted is None and (card.domain_suspended or card.user_suspended)
     password_form = posted if isinstance(posted, PasswordForm) else PasswordForm(formdata=None, back=back)
     generated = posted is None and request.args.get("generate") == "1"
     if generated:  # "Generate a password": shown in the field, saved only by "Change password"
@@ -317,7 +338,7 @@ def _render_edit(domain: str, username: str,
     return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
                         page_title=f"Edit {username}",
                         password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain),
-                        generated=generated)
+                        generated=generated, blocked=_why_not(domain) if blocked else "")
 
 
 @bp.get("/ftp/<domain>/<username>/edit")

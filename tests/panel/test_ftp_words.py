@@ -34,3 +34,10 @@ def test_the_503_page_says_ftp_keeps_working_and_offers_try_again(alice: FlaskCl
     html = page.get_data(as_text=True)
     assert page.status_code == 503
     assert "Your FTP users keep working" in html and '>Try again</a>' in html and 'href="/ftp"' in html
+
+
+def test_a_direct_url_to_a_forbidden_form_says_why_up_front(alice: FlaskClient, calls: object) -> None:
+    for url in ("/ftp/shop.alice.example/add", "/ftp/shop.alice.example/alice_shop/edit"):
+        html = alice.get(url).get_data(as_text=True)
+        assert "The web domain shop.alice.example is suspended, so FTP users cannot be added or changed" in html
+    assert "is suspended" not in alice.get("/ftp/alice.example/add").get_data(as_text=True)

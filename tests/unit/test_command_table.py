@@ -13,6 +13,7 @@ ISSUE_COMMANDS = {
     "v-unsuspend-web-domain", "v-add-web-domain", "v-add-user", "v-delete-user", "v-suspend-user",
     "v-unsuspend-user", "v-change-user-password", "v-change-user-package", "v-check-user-password",
     "v-list-user", "v-list-users", "v-list-user-packages", "v-list-user-ips", "v-list-fs-directory",
+    "v-add-fs-directory",  # issue 19: "create /uploads and use it instead"
 }  # fmt: skip
 
 
@@ -46,6 +47,7 @@ def test_secret_arguments() -> None:
         ("v-add-user", "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]"),
         ("v-list-users", "[FORMAT]"),
         ("v-list-fs-directory", "USER [DIRECTORY]"),
+        ("v-add-fs-directory", "USER DIRECTORY"),
     ],
 )
 def test_argument_order_follows_hestia(name: str, usage: str) -> None:
