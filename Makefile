@@ -11,7 +11,8 @@ export PUQ_CHROMIUM ?= /usr/bin/chromium
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "Installing puq-hestia and its test tools into $(VENV) (a minute or two the first time)..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	@touch $(STAMP)
 
 # Debian packages for the browser tests; installed only when missing and when we may (root, as CI runs).
@@ -32,8 +33,12 @@ test: $(STAMP) system-deps lint
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
+# Ports from make variables: `make demo PORT=5055 API_PORT=8093 FTP_PORT=2131`.
+PORT ?= 5000
+API_PORT ?= 8083
+FTP_PORT ?= 2121
 demo: $(STAMP)
-	$(BIN)/python -m panel.demo
+	$(BIN)/python -m panel.demo --port $(PORT) --api-port $(API_PORT) --ftp-port $(FTP_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

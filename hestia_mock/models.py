@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hestia_mock.commands.auth import AuthChecks
+from hestia_mock.commands.fs import FsCommands
 from hestia_mock.commands.ftp import FtpCommands
 from hestia_mock.commands.keys import KeyCommands
 from hestia_mock.commands.lists import ListCommands
@@ -56,7 +57,8 @@ __all__ = [
 ]
 
 
-class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommands, KeyCommands, AuthChecks):
+class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommands, KeyCommands, AuthChecks,
+              FsCommands):
     """One fake Hestia server; thread-safe (every command and query runs under `self.lock`)."""
 
     def __init__(self, root: Path | None = None, clock: Callable[[], datetime] = datetime.now) -> None:

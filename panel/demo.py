@@ -6,12 +6,12 @@ import argparse
 import logging
 import os
 import secrets
+import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import requests
 
 log = logging.getLogger("puq_hestia.demo")
 
@@ -51,6 +51,9 @@ server = "main"
 def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ftp_port: int) -> Path:
     """Write the demo's TOML file (a fresh panel secret each run) and return its path."""
     instance.mkdir(parents=True, exist_ok=True)
+    # The mock starts from its seed every time, so the demo's store (listings, tokens, events) starts empty too.
+    for stale in instance.glob("demo.sqlite3*"):
+        stale.unlink()
     path = instance / "demo.toml"
     path.write_text(DEMO_CONFIG.format(secret_key=secrets.token_urlsafe(32), db=(instance / "demo.sqlite3"),
                                        host=host, port=port, api_port=api_port, ftp_port=ftp_port),
@@ -58,16 +61,21 @@ def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ft
     return path
 
 
-def wait_for(url: str, seconds: float = 15.0) -> None:
-    """Wait until the mock answers (it replies 405 to a GET on /api/, as Hestia does)."""
+def wait_for(port: int, seconds: float = 15.0, host: str = "127.0.0.1") -> None:
+    """Wait until the mock accepts connections (a TCP connect: no HTTP request, so no 405 line in its log)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=1)
+            socket.create_connection((host, port), timeout=1).close()
             return
-        except requests.ConnectionError:
+        except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"the mock Hestia did not start at {url}")
+    raise SystemExit(f"the mock Hestia did not start on {host}:{port}")
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """SIGTERM ends the demo like Ctrl-C: the finally block below stops the mock, so no port stays held."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "hestia_mock", "serve", "--seed", "demo",
                "--port", str(args.api_port), "--ftp-port", str(args.ftp_port)]
     mock = subprocess.Popen(command)  # noqa: S603
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        wait_for(f"http://127.0.0.1:{args.api_port}/api/")
+        wait_for(args.api_port)
         os.environ["PUQ_HESTIA_CONFIG"] = str(config)
         from panel import create_app  # imported late so the config path is in place
 
         app = create_app()
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        log.info("\nPanel: http://%s:%s/login   (config: %s)", args.host, args.port, config)
+        log.info("\nPanel: http://%s:%s/login   (config: %s; ports: make demo PORT=%s API_PORT=%s FTP_PORT=%s)",
+                 args.host, args.port, config, args.port, args.api_port, args.ftp_port)
         for user, password, what in DEMO_LOGINS:
             log.info("  %-6s / %-16s %s", user, password, what)
         log.info("Single sign-on (e.g. carol): PUQ_HESTIA_CONFIG=%s .venv/bin/puq-hestia sso-link carol", config)

@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import ColumnElement, Executable
 from puq_hestia.database import STORE_OUTAGES, StoreOptions, StoreUnavailableError, make_engine, migrate
 
 __all__ = [
-    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "CreateIntent", "HookRecord", "SessionRecord", "Store",
+    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "CreateIntent", "FormRecord", "HookRecord", "SessionRecord", "Store",
     "StoreError", "StoreOptions", "StoreUnavailableError", "metadata",
 ]
 
@@ -172,6 +172,28 @@ account_tombstones = sa.Table(
 )
 
 
+# One row per submitted panel form (SECURITY.md 40): the first POST of a token wins; a resubmission (reload, Back,
+# double click) finds the row and is answered "already done" without a Hestia call. Never holds a password.
+form_tokens = sa.Table(
+    "form_tokens", metadata,
+    sa.Column("token", sa.String(128), primary_key=True),
+    *(sa.Column(name, sa.String(253), nullable=False) for name in ("actor", "action", "domain", "ftp_user")),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    """What a one-time form token already did; status is "pending" (running or cut off) or "done"."""
+
+    actor: str
+    action: str
+    domain: str
+    ftp_user: str
+    status: str
+
+
 class StoreError(RuntimeError):
     """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
 
@@ -316,6 +338,32 @@ class Store:
     def purge_tokens(self, older_than: timedelta) -> int:
         """Forget tokens used more than ``older_than`` ago (they have expired anyway); return how many."""
         return self._write(sa.delete(used_tokens).where(used_tokens.c.used_at < self._now() - older_than))
+
+    # -- one-time form tokens (SECURITY.md 40) ------------------------------------------------------------
+
+    def claim_form(self, token: str, actor: str, action: str, domain: str, ftp_user: str = "") -> FormRecord | None:
+        """Claim a form token for one change: None for the one winner, else what the token already did."""
+        row = dict(actor=actor, action=action, domain=domain, ftp_user=ftp_user, status=HOOK_PENDING)
+        if self._insert_once(form_tokens, token=token, used_at=self._now(), **row):
+            return None
+        return self.form_record(token) or FormRecord(**row)  # released meanwhile: it was pending
+
+    def form_record(self, token: str) -> FormRecord | None:
+        """What a form token did, or None when it was never claimed (or was released)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(form_tokens).where(form_tokens.c.token == token)).mappings().first()
+        return None if found is None else FormRecord(**{f: found[f] for f in FormRecord.__dataclass_fields__})
+
+    def finish_form(self, token: str, ftp_user: str) -> None:
+        """Mark a claimed form token done, with the FTP user it changed (never the password)."""
+        self._write(sa.update(form_tokens).where(form_tokens.c.token == token).values(status=HOOK_DONE,
+                                                                                     ftp_user=ftp_user))
+
+    def release_form(self, token: str, *, older_than: timedelta | None = None) -> int:
+        """Forget a claim refused before any change (or, with OLDER_THAN, every older claim); return how many."""
+        where = (form_tokens.c.token == token if older_than is None
+                 else form_tokens.c.used_at < self._now() - older_than)
+        return self._write(sa.delete(form_tokens).where(where))
 
     # -- hook idempotency --------------------------------------------------------------------------------
 

@@ -215,6 +215,16 @@ class HestiaClient:
             return None
         return parse_directory_listing(output) if output else None
 
+    def add_directory(self, user: str, path: str) -> None:
+        """v-add-fs-directory USER DIRECTORY: ``mkdir -p`` as the user; an absolute path inside its home.
+
+        Hestia answers 2 (invalid destination path) outside /tmp and the home or when more than one level is
+        missing (its readlink -f prints nothing), and 3 when mkdir fails (HESTIA_API.md §7).
+        """
+        if not path.startswith("/"):
+            raise HestiaUsageError("v-add-fs-directory needs an absolute path")  # as for list_directory
+        self._transport.run("v-add-fs-directory", user, path)
+
 
     def access_key(self, key_id: str) -> AccessKeyInfo:
         """v-list-access-key ACCESS_KEY_ID json: the key's owner, profiles and comment; its secret is dropped here."""

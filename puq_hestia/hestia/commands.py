@@ -116,6 +116,7 @@ _SPECS = (
     # Access keys and their permission profiles (§2.5), for `puq-hestia check`.
     _spec("v-list-access-key", "access_key_id [format]", read_only=True, returns_data=True),
     _spec("v-list-api", "api [format]", read_only=True, returns_data=True),
+    _spec("v-add-fs-directory", "user directory"),  # mkdir -p as the user, inside its home (§7)
 )
 
 #: Every command the bridge may run, by name.

@@ -59,8 +59,10 @@ def add_ftp_user(browser: requests.Session, bridge: LiveBridge, domain: str) -> 
     """Use the panel's simple Add form; return the generated login and password shown once."""
     form = browser.get(f"{bridge.url}/ftp/add", params={"domain": domain}, timeout=10)
     assert form.status_code == 200
-    result = browser.post(f"{bridge.url}/ftp/add", data={"csrf_token": csrf_token(form.text), "domain": domain},
-                          timeout=10)
+    once = re.search(r'name="once" value="([^"]+)"', form.text)  # the form's one-time token (SECURITY.md 40)
+    assert once, "no one-time token in the form"
+    result = browser.post(f"{bridge.url}/ftp/add", timeout=10,
+                          data={"csrf_token": csrf_token(form.text), "domain": domain, "once": once.group(1)})
     assert result.status_code == 201, result.text
     password = html.unescape(re.search(r'data-testid="new-password">([^<]+)<', result.text).group(1))  # type: ignore[union-attr]
     login = re.search(r"<strong>(erin_[a-z0-9]+)</strong>", result.text).group(1)  # type: ignore[union-attr]

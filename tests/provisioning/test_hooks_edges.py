@@ -20,6 +20,8 @@ from provisioning_support import Mock, hook_headers, panel_store, pin_hooks_cloc
 import panel.hooks as panel_hooks
 
 NOW = 1_900_000_000
+#: The smallest body a hook accepts: it names its action (SECURITY.md 30, issue 12).
+META = b'{"action": "metadata"}'
 
 
 @pytest.fixture
@@ -31,8 +33,8 @@ def http(panel_app: Flask) -> FlaskClient:
 
 def _padded(size: int) -> bytes:
     """A JSON object body of exactly SIZE bytes."""
-    base = json.dumps({"pad": ""}).encode()
-    body = json.dumps({"pad": "x" * (size - len(base))}).encode()
+    base = json.dumps({"action": "metadata", "pad": ""}).encode()
+    body = json.dumps({"action": "metadata", "pad": "x" * (size - len(base))}).encode()
     assert len(body) == size
     return body
 
@@ -69,15 +71,19 @@ def test_a_chunked_body_is_read_and_bounded_without_a_content_length(http: Flask
     assert refused.get_json()["message"] == "The body is larger than 65536 bytes."
 
 
-def test_an_empty_body_is_no_params(http: FlaskClient) -> None:
+NO_ACTION = ('The signed body must name its action ("action": "metadata"), so that a signature cannot be moved to '
+             "another action. Nothing was changed.")
+
+
+def test_an_empty_body_names_no_action_and_is_400(http: FlaskClient) -> None:
     response = _post_raw(http, "metadata", b"")
-    assert response.status_code == 200
-    assert response.get_json()["metadata"]["DisplayName"] == "HestiaCP (puq-hestia)"
-    assert _post_raw(http, "metadata", b"  \n", reseller="reseller-b").status_code == 200
+    assert (response.status_code, response.get_json()) == (400, {"result": "error", "message": NO_ACTION})
+    assert _post_raw(http, "metadata", b"  \n", reseller="reseller-b").status_code == 400
 
 
-def test_an_empty_chunked_body_is_no_params(http: FlaskClient) -> None:
-    assert _chunked(http, "metadata", b"").status_code == 200
+def test_an_empty_chunked_body_names_no_action_and_is_400(http: FlaskClient) -> None:
+    response = _chunked(http, "metadata", b"")
+    assert (response.status_code, response.get_json()) == (400, {"result": "error", "message": NO_ACTION})
 
 
 # -- the clock tolerance ----------------------------------------------------------------------------------------
@@ -97,7 +103,7 @@ def test_301_s_off_is_401_with_the_tolerance_named(http: FlaskClient, offset: in
 
 @pytest.mark.parametrize("value", ["\u0661\u0669\u0660\u0660", "1" * 13, "", "-5", "1.5"])
 def test_a_timestamp_that_is_not_plain_unix_seconds_is_401(http: FlaskClient, value: str) -> None:
-    body = b"{}"
+    body = META
     headers = hook_headers(body, timestamp=NOW) | {"X-Puq-Timestamp": value}
     response = http.post("/hooks/metadata", data=body, headers=headers)
     assert response.status_code == 401
@@ -108,19 +114,19 @@ def test_a_timestamp_that_is_not_plain_unix_seconds_is_401(http: FlaskClient, va
 
 
 def test_an_upper_case_hex_signature_is_accepted(http: FlaskClient) -> None:
-    headers = hook_headers(b"{}", timestamp=NOW)
+    headers = hook_headers(META, timestamp=NOW)
     headers["X-Puq-Signature"] = "sha256=" + headers["X-Puq-Signature"].removeprefix("sha256=").upper()
-    assert http.post("/hooks/metadata", data=b"{}", headers=headers).status_code == 200
+    assert http.post("/hooks/metadata", data=META, headers=headers).status_code == 200
     # ... and it is the same signed request as its lower-case form: a replay.
-    again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW))
+    again = http.post("/hooks/metadata", data=META, headers=hook_headers(META, timestamp=NOW))
     assert again.status_code == 409
 
 
 @pytest.mark.parametrize("prefix", ["SHA256=", "sha256:", "", "sha512="])
 def test_a_signature_without_its_exact_prefix_is_401(http: FlaskClient, prefix: str) -> None:
-    headers = hook_headers(b"{}", timestamp=NOW)
+    headers = hook_headers(META, timestamp=NOW)
     headers["X-Puq-Signature"] = prefix + headers["X-Puq-Signature"].removeprefix("sha256=")
-    response = http.post("/hooks/metadata", data=b"{}", headers=headers)
+    response = http.post("/hooks/metadata", data=META, headers=headers)
     assert response.status_code == 401
     assert response.get_json()["message"] == "X-Puq-Signature must be 'sha256=' and 64 hex digits. Nothing was changed."
 
@@ -130,12 +136,12 @@ def test_a_signature_without_its_exact_prefix_is_401(http: FlaskClient, prefix: 
 
 @pytest.mark.parametrize("key", ["k" * 255, "!", "~", "a-b_c.d:e/f"])
 def test_keys_of_visible_ascii_up_to_255_characters_are_accepted(http: FlaskClient, key: str) -> None:
-    assert _post_raw(http, "metadata", b"{}", key=key).status_code == 200
+    assert _post_raw(http, "metadata", META, key=key).status_code == 200
 
 
 @pytest.mark.parametrize("key", ["k" * 256, "", "a b", "caf\u00e9", "tab\tkey"])
 def test_other_keys_are_400_with_nothing_run(http: FlaskClient, mock: Mock, key: str) -> None:
-    body = b"{}"
+    body = META
     headers = hook_headers(body, timestamp=NOW) | {"Idempotency-Key": key}
     try:
         response = http.post("/hooks/metadata", data=body, headers=headers)
@@ -148,7 +154,7 @@ def test_other_keys_are_400_with_nothing_run(http: FlaskClient, mock: Mock, key:
 
 
 def test_a_delivery_still_running_is_409_and_runs_nothing(http: FlaskClient, panel_app: Flask, mock: Mock) -> None:
-    body = json.dumps({"username": "dave"}).encode()
+    body = json.dumps({"action": "suspend_account", "username": "dave"}).encode()
     request_hash = hashlib.sha256(b"suspend_account\n" + body).hexdigest()
     assert panel_store(panel_app).begin_hook("reseller-a", "busy-1", "suspend_account", request_hash) is None
     response = _post_raw(http, "suspend_account", body, key="busy-1")
@@ -165,9 +171,9 @@ def test_the_key_is_released_when_the_action_raises(
 
     with monkeypatch.context() as patch:
         patch.setattr(panel_hooks, "run_action", boom)
-        with pytest.raises(RuntimeError):
-            _post_raw(http, "metadata", b"{}", key="release-1")
-    again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW - 1,
+        failed = _post_raw(http, "metadata", META, key="release-1")  # a bug: a JSON 500 (issue 12, finding 7)
+        assert failed.status_code == 500 and failed.get_json()["result"] == "error"
+    again = http.post("/hooks/metadata", data=META, headers=hook_headers(META, timestamp=NOW - 1,
                                                                           key="release-1"))
     assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
 
@@ -175,30 +181,31 @@ def test_the_key_is_released_when_the_action_raises(
 def test_a_reseller_whose_server_is_gone_gets_503(http: FlaskClient, panel_app: Flask, mock: Mock,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(type(services_of(panel_app)), "server", lambda self, server_id: None)
-    response = _post_raw(http, "metadata", b"{}", key="no-server-1")
+    response = _post_raw(http, "metadata", META, key="no-server-1")
     assert response.status_code == 503
     assert response.get_json() == {"result": "error", "message": "The bridge has no server 'main' for this "
                                                                  "reseller; tell its operator."}
     assert mock.calls() == []
     # Refused before anything ran: the key is free for the redelivery.
     monkeypatch.undo()
-    again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW - 1,
+    again = http.post("/hooks/metadata", data=META, headers=hook_headers(META, timestamp=NOW - 1,
                                                                           key="no-server-1"))
     assert again.status_code == 200
 
 
 def test_the_same_key_for_another_request_is_409_with_its_message(http: FlaskClient, mock: Mock) -> None:
-    assert _post_raw(http, "metadata", b"{}", key="used-1").status_code == 200
-    other = http.post("/hooks/metadata", data=b'{"x": 1}', headers=hook_headers(b'{"x": 1}', timestamp=NOW - 1,
-                                                                                key="used-1"))
+    assert _post_raw(http, "metadata", META, key="used-1").status_code == 200
+    different = b'{"action": "metadata", "x": 1}'
+    other = http.post("/hooks/metadata", data=different, headers=hook_headers(different, timestamp=NOW - 1,
+                                                                              key="used-1"))
     assert other.status_code == 409
     assert other.get_json() == {"result": "error", "message": "This Idempotency-Key was already used for a "
                                                               "different request. Nothing was changed."}
 
 
 def test_a_replayed_answer_is_marked_and_not_cached(http: FlaskClient) -> None:
-    first = _post_raw(http, "metadata", b"{}", key="replay-1")
-    again = http.post("/hooks/metadata", data=b"{}", headers=hook_headers(b"{}", timestamp=NOW - 1, key="replay-1"))
+    first = _post_raw(http, "metadata", META, key="replay-1")
+    again = http.post("/hooks/metadata", data=META, headers=hook_headers(META, timestamp=NOW - 1, key="replay-1"))
     assert (again.status_code, again.get_json()) == (200, first.get_json())
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.headers["Cache-Control"] == again.headers["Cache-Control"] == "no-store"
@@ -235,7 +242,7 @@ def test_a_bad_signature_is_logged_with_the_reseller_and_the_address(
 def test_a_bad_signature_gets_the_one_message_and_the_log_bounds_the_name(
     http: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = b"{}"
+    body = META
     long_name = "r" * 100
     with caplog.at_level(logging.WARNING, logger="panel.hooks"):
         named = http.post("/hooks/metadata", data=body, headers=hook_headers(body, long_name, timestamp=NOW))

@@ -22,6 +22,7 @@ ISSUE_COMMANDS = {
     "v-unsuspend-user", "v-change-user-password", "v-change-user-package", "v-check-user-password",
     "v-list-user", "v-list-users", "v-list-user-packages", "v-list-user-ips", "v-list-fs-directory",
     "v-list-access-key", "v-list-api",  # issue 14, for `puq-hestia check`
+    "v-add-fs-directory",  # issue 19: "create /uploads and use it instead"
 }  # fmt: skip
 # Issue 13: Hestia's login policy (HESTIA_API.md §12).
 LOGIN_COMMANDS = {"v-check-user-2fa", "v-add-user-2fa", "v-delete-user-2fa", "v-log-user-login",
@@ -59,6 +60,7 @@ def test_secret_arguments() -> None:
         ("v-add-user", "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]"),
         ("v-list-users", "[FORMAT]"),
         ("v-list-fs-directory", "USER [DIRECTORY]"),
+        ("v-add-fs-directory", "USER DIRECTORY"),
     ],
 )
 def test_argument_order_follows_hestia(name: str, usage: str) -> None:
