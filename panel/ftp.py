@@ -25,6 +25,7 @@ from panel.forms import (
     PathForm,
     SimpleAddForm,
 )
+from panel.invite import apply_add_extras, parse_add_extras
 from panel.links import card_link, domain_link
 from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
@@ -102,10 +103,10 @@ def _render_form(template: str, *, invalid: bool, **context: object) -> Response
 
 
 def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
-                back: str) -> ResponseReturnValue:
+                back: str, add_notes: list[str] | None = None) -> ResponseReturnValue:
     """The one response that shows a new password: rendered from the POST, never redirected, never cached."""
     html = render_template("ftp/result.html", card=card, password=password, created=created,
-                           generated=generated, back_url=_back_url(back, card.domain))
+                           generated=generated, back_url=_back_url(back, card.domain), add_notes=add_notes or [])
     return no_store(make_response(html, 201 if created else 200))
 
 
@@ -195,12 +196,13 @@ def add() -> ResponseReturnValue:
     if form.validate_on_submit():
         _require(form.domain.data)
         try:
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
             created = _service().create(g.user, form.domain.data)
         except FtpRuleError as error:
             _show_rule_error(form, error)
         else:
             return _shown_once(created.card, created.password, created=True, generated=True,
-                               back=form.back.data)
+                               back=form.back.data, add_notes=apply_add_extras(created.card, extras))
     elif request.method == "GET":
         form.domain.data, form.back.data = request.args.get("domain"), _back()
     overview = _service().overview(g.user)
@@ -217,13 +219,14 @@ def add_advanced(domain: str) -> ResponseReturnValue:
     form = AdvancedAddForm()
     if form.validate_on_submit():
         try:
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
             created = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
                                         password=form.password.data or None, path=form.path.data or "")
         except FtpRuleError as error:
             _show_rule_error(form, error)
         else:
             return _shown_once(created.card, created.password, created=True, generated=created.generated,
-                               back=form.back.data)
+                               back=form.back.data, add_notes=apply_add_extras(created.card, extras))
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from puq_hestia.ftp.service import FtpService
 
 __all__ = ["FtpEndpoint", "Invitation", "InvitationError", "InvitationUsedError", "Invitations", "Outbox",
-           "expire_invitations", "format_time", "revoke_for"]
+           "expire_invitations", "format_time", "revoke_for",
+           "valid_email", "valid_message"]
 
 INVITE_SALT = "puq-ftp-invite"
 KIND = "invitation"
@@ -142,7 +143,7 @@ class Invitations:
         """Write an invitation and send its mail now (a failed send is kept and retried by maintain)."""
         if self.outbox is None:
             raise InvalidInputError("E-mail is not configured on this panel, so nobody can be invited.")
-        email, message = _valid_email(email), _valid_message(message)
+        email, message = valid_email(email), valid_message(message)
         card = self.service.listing(user).card(domain, username)
         if card is None:
             raise NotOwnedError("No such web domain or FTP user in your account.")
@@ -193,6 +194,14 @@ class Invitations:
         """The one-time link of an invitation (made only when its mail is sent)."""
         token = self._serializer.dumps({"s": self.server_id, "i": invitation_id, "n": nonce})
         return f"{self._public_url}/invite/{token}"
+
+    def is_mine(self, token: str) -> bool:
+        """True when TOKEN is well signed and for this server (which server a link belongs to)."""
+        try:
+            payload: Any = self._serializer.loads(token)
+        except BadData:
+            return False
+        return isinstance(payload, dict) and payload.get("s") == self.server_id
 
     def open(self, token: str) -> Invitation:
         """The invitation a link points to, if it may still be used (one Hestia call: is the FTP user there?)."""
@@ -286,7 +295,7 @@ class Invitations:
             conn.execute(sa.update(ftp_invitations).where(ftp_invitations.c.id == invitation_id).values(**values))
 
 
-def _valid_email(email: str) -> str:
+def valid_email(email: str) -> str:
     """One plain address (no display name, no header tricks), at most 254 characters."""
     email = (email or "").strip()
     if len(email) > 254 or not email.isprintable() or not _EMAIL.fullmatch(email):
@@ -294,7 +303,7 @@ def _valid_email(email: str) -> str:
     return email
 
 
-def _valid_message(message: str) -> str:
+def valid_message(message: str) -> str:
     """An optional note of at most 500 characters; line breaks allowed, other control characters not."""
     message = (message or "").replace("\r\n", "\n").strip()
     if len(message) > MESSAGE_MAX or any(not ch.isprintable() and ch != "\n" for ch in message):
