@@ -2,59 +2,13 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import ftplib
 import re
-import socket
 from email.message import EmailMessage
-from typing import Any
 
-from aiosmtpd.controller import Controller
+from hestia_mock.mailsink import SmtpSink
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class _Collect:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 Message accepted for delivery"
-
-
-class SmtpSink:
-    """aiosmtpd's Controller on 127.0.0.1: every message it accepts, parsed; start and stop at will."""
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self._handler = _Collect()
-        self._controller: Controller | None = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        """Messages received so far."""
-        return self._handler.messages
-
-    def start(self) -> SmtpSink:
-        """Listen (again) on the same port."""
-        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening: a send now fails with a refused connection."""
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
+__all__ = ["SmtpSink", "bodies", "ftp_login", "link_in"]
 
 
 def bodies(message: EmailMessage) -> tuple[str, str]:
