@@ -37,7 +37,8 @@ from puq_hestia.hestia.errors import HestiaError
 
 bp = Blueprint("invite", __name__)
 INVALID = 422
-ACTION_CHOICES = [("lock", "Lock it (keep the files; Renew gives a new password)"), ("delete", "Delete the FTP user")]
+# The shorthand dict of wtforms 3.3 (tuples are deprecated there).
+ACTION_CHOICES = {"lock": "Lock it (keep the files; Renew gives a new password)", "delete": "Delete the FTP user"}
 
 
 class InviteForm(BackForm):

@@ -126,6 +126,7 @@ def test_access_until_in_the_add_popup_shows_on_the_card(
         dialog.get_by_role("button", name="Create FTP user").click()
         expect(page.get_by_test_id("add-note")).to_contain_text(f"Access ends {end:%Y-%m-%d %H:%M} UTC")
         page.goto("/ftp/blog.alice.example")
-        expect(card(page, "alice_temp").get_by_test_id("access-end")).to_contain_text(re.compile(r"Access ends in (29|30) days"))
+        ending = card(page, "alice_temp").get_by_test_id("access-end")
+        expect(ending).to_contain_text(re.compile(r"Access ends in (29|30) days"))
     finally:
         customer.close()
