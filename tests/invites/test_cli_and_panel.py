@@ -141,3 +141,18 @@ def test_an_ended_card_says_ended_and_renew_shows_a_new_password_once(world: Wor
     assert password is not None
     ftp_login(world.hestia.ftp_port, LOGIN, password.group(1))
     assert "ended" not in client.get("/ftp").data.decode().split(LOGIN, 1)[1].split("</article>", 1)[0]
+
+
+def test_the_add_popup_invites_and_a_bad_address_creates_nothing(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    bad = client.post(f"/ftp/{DOMAIN}/add", data={"suffix": "helper", "invite_email": "not an address"})
+    assert bad.status_code == 422 and b"Enter one e-mail address" in bad.data
+    assert world.service.overview("alice").card(DOMAIN, "alice_helper") is None and world.smtp.messages == []
+    made = client.post(f"/ftp/{DOMAIN}/add", data={"suffix": "helper", "invite_email": "dana@contractor.test",
+                                                  "invite_message": "welcome"})
+    assert made.status_code == 201 and b"An invitation was sent to dana@contractor.test." in made.data
+    (message,) = world.smtp.messages
+    assert "alice_helper" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    before = len(world.service.overview("alice").cards)
+    simple = client.post("/ftp/add", data={"domain": DOMAIN, "access_until": "2000-01-01T00:00"})
+    assert simple.status_code == 422 and b"must be in the future" in simple.data
+    assert len(world.service.overview("alice").cards) == before  # refused before any create
