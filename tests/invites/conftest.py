@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from invite_support import SmtpSink
+from invite_support import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, Clock, SmtpSink, World
 
 from hestia_mock.testing import MockHestia
 from puq_hestia.ftp import FtpService
@@ -20,40 +18,6 @@ from puq_hestia.hestia.transport import Transport
 from puq_hestia.intents import IntentLog
 from puq_hestia.mail import Mailer, MailSettings
 from puq_hestia.store import Store
-
-ACCESS_KEY = "PUQDEMOACCESSKEY0001"
-SECRET_KEY = "puqdemosecret000000000000000000000000001"
-PANEL_SECRET = "invites-panel-secret-0123456789abcdef"
-START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The store's injected clock: tests move it, nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward."""
-        self.now += timedelta(**delta)
-
-
-@dataclass
-class World:
-    """Everything a test of this folder uses."""
-
-    hestia: MockHestia
-    smtp: SmtpSink
-    clock: Clock
-    store: Store
-    client: HestiaClient
-    service: FtpService
-    mailer: Mailer
-    invitations: Invitations
-    ends: AccessEnds
 
 
 @pytest.fixture(scope="session")

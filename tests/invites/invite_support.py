@@ -4,11 +4,57 @@ from __future__ import annotations
 
 import ftplib
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from hestia_mock.mailsink import SmtpSink
+from hestia_mock.testing import MockHestia
+from puq_hestia.ftp import FtpService
+from puq_hestia.ftp.expiry import AccessEnds
+from puq_hestia.ftp.invitations import Invitations
+from puq_hestia.hestia.client import HestiaClient
+from puq_hestia.mail import Mailer
+from puq_hestia.store import Store
 
-__all__ = ["SmtpSink", "bodies", "ftp_login", "link_in"]
+__all__ = ["ACCESS_KEY", "PANEL_SECRET", "SECRET_KEY", "START", "Clock", "SmtpSink", "World", "bodies", "ftp_login",
+           "link_in"]
+
+ACCESS_KEY = "PUQDEMOACCESSKEY0001"
+SECRET_KEY = "puqdemosecret000000000000000000000000001"
+PANEL_SECRET = "invites-panel-secret-0123456789abcdef"
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The store's injected clock: tests move it, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class World:
+    """Everything a test of this folder uses."""
+
+    hestia: MockHestia
+    smtp: SmtpSink
+    clock: Clock
+    store: Store
+    client: HestiaClient
+    service: FtpService
+    mailer: Mailer
+    invitations: Invitations
+    ends: AccessEnds
+
+
 
 
 def bodies(message: EmailMessage) -> tuple[str, str]:

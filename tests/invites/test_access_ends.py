@@ -7,8 +7,7 @@ import ftplib
 from datetime import timedelta
 
 import pytest
-from conftest import World
-from invite_support import bodies, ftp_login, link_in
+from invite_support import World, bodies, ftp_login, link_in
 
 from puq_hestia.ftp.expiry import parse_until, remaining_text
 from puq_hestia.ftp.models import InvalidInputError

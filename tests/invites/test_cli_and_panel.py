@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, World
-from invite_support import ftp_login, link_in
+from invite_support import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, World, ftp_login, link_in
 
 from panel import create_app
 from puq_hestia import cli

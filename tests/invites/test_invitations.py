@@ -8,8 +8,7 @@ import logging
 
 import pytest
 import sqlalchemy as sa
-from conftest import World
-from invite_support import bodies, ftp_login, link_in
+from invite_support import World, bodies, ftp_login, link_in
 
 from puq_hestia.ftp.invitations import InvitationError, InvitationUsedError
 from puq_hestia.ftp.models import InvalidInputError, NotOwnedError
