@@ -93,6 +93,9 @@ def forget_end(store: Store | None, server_id: str, ftp_user: str) -> None:
     """Drop the end of an FTP user that was deleted."""
     if store is not None:
         where = sa.and_(ftp_access_ends.c.server_id == server_id, ftp_access_ends.c.ftp_user == ftp_user)
+        with store.engine.connect() as conn:  # a read first: most FTP users have no end (no write lock taken)
+            if conn.execute(sa.select(ftp_access_ends.c.ftp_user).where(where)).first() is None:
+                return
         with store.engine.begin() as conn:
             conn.execute(sa.delete(ftp_access_ends).where(where))
 

@@ -113,6 +113,10 @@ def revoke_for(store: Store | None, server_id: str, ftp_user: str) -> int:
         return 0
     where = sa.and_(ftp_invitations.c.server_id == server_id, ftp_invitations.c.ftp_user == ftp_user,
                     ftp_invitations.c.state == WAITING)
+    # A read first: on every FTP delete, a write transaction for nothing would contend for SQLite's write lock.
+    with store.engine.connect() as conn:
+        if conn.execute(sa.select(ftp_invitations.c.id).where(where).limit(1)).first() is None:
+            return 0
     with store.engine.begin() as conn:
         return int(conn.execute(sa.update(ftp_invitations).where(where).values(state=REVOKED)).rowcount)
 
