@@ -38,6 +38,14 @@ ftp_port = {ftp_port}
 ftp_tls = true
 panel_url = "http://127.0.0.1:{api_port}"
 
+# The demo's mail goes to a local SMTP sink (hestia_mock.mailsink): printed by `make demo`, kept in an mbox.
+[mail]
+host = "127.0.0.1"
+port = {mail_port}
+security = "none"
+from_address = "panel@demo.test"
+brand = "Demo Hosting"
+
 [resellers.reseller-a]
 secrets = ["demo-reseller-a-secret"]
 server = "main"
@@ -48,7 +56,8 @@ server = "main"
 """
 
 
-def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ftp_port: int) -> Path:
+def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ftp_port: int,
+                      mail_port: int = 8025) -> Path:
     """Write the demo's TOML file (a fresh panel secret each run) and return its path."""
     instance.mkdir(parents=True, exist_ok=True)
     # The mock starts from its seed every time, so the demo's store (listings, tokens, events) starts empty too.
@@ -56,7 +65,8 @@ def write_demo_config(instance: Path, *, host: str, port: int, api_port: int, ft
         stale.unlink()
     path = instance / "demo.toml"
     path.write_text(DEMO_CONFIG.format(secret_key=secrets.token_urlsafe(32), db=(instance / "demo.sqlite3"),
-                                       host=host, port=port, api_port=api_port, ftp_port=ftp_port),
+                                       host=host, port=port, api_port=api_port, ftp_port=ftp_port,
+                                       mail_port=mail_port),
                     encoding="utf-8")
     return path
 
@@ -85,16 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--api-port", type=int, default=8083)
     parser.add_argument("--ftp-port", type=int, default=2121)
+    parser.add_argument("--mail-port", type=int, default=8025)
     parser.add_argument("--instance", type=Path, default=Path("instance"))
     args = parser.parse_args(argv)
 
     config = write_demo_config(args.instance, host=args.host, port=args.port, api_port=args.api_port,
-                               ftp_port=args.ftp_port)
+                               ftp_port=args.ftp_port, mail_port=args.mail_port)
+    mbox = args.instance / "demo-mail.mbox"
     # A fixed argv of our own interpreter and module: nothing from outside reaches it.
     command = [sys.executable, "-m", "hestia_mock", "serve", "--seed", "demo",
                "--port", str(args.api_port), "--ftp-port", str(args.ftp_port)]
     mock = subprocess.Popen(command)  # noqa: S603
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # The SMTP sink (aiosmtpd): every demo mail is printed below and appended to MBOX (issue 17).
+    sink = subprocess.Popen([sys.executable, "-m", "hestia_mock.mailsink", "--port", str(args.mail_port),  # noqa: S603
+                             "--mbox", str(mbox)])
     try:
         wait_for(args.api_port)
         os.environ["PUQ_HESTIA_CONFIG"] = str(config)
@@ -107,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         for user, password, what in DEMO_LOGINS:
             log.info("  %-6s / %-16s %s", user, password, what)
         log.info("Single sign-on (e.g. carol): PUQ_HESTIA_CONFIG=%s .venv/bin/puq-hestia sso-link carol", config)
-        log.info("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret\n")
+        log.info("Hooks: reseller-a / demo-reseller-a-secret, reseller-b / demo-reseller-b-secret")
+        log.info("Mail (invitations, end notices): printed here and kept in %s; the outbox: "
+                 "PUQ_HESTIA_CONFIG=%s .venv/bin/puq-hestia mail list\n", mbox, config)
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
-        mock.terminate()
-        mock.wait(timeout=10)
+        for child in (mock, sink):
+            child.terminate()
+            child.wait(timeout=10)
     return 0
 
 

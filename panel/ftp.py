@@ -9,6 +9,8 @@ no-store (SECURITY.md 13).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -38,6 +40,7 @@ from panel.forms import (
     PathForm,
     SimpleAddForm,
 )
+from panel.invite import apply_add_extras, parse_add_extras
 from panel.links import card_link, domain_link
 from panel.once import answered_before, new_token, run_once
 from panel.paging import CardPage, card_text, page_number, paginate
@@ -136,10 +139,11 @@ def _render_form(template: str, *, invalid: bool, **context: object) -> Response
 
 
 def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
-                back: str) -> ResponseReturnValue:
+                back: str, add_notes: list[str] | None = None) -> ResponseReturnValue:
     """The one response that shows a new password: rendered from the POST, never redirected, never cached."""
     html = render_template("ftp/result.html", card=card, password=password, created=created,
-                           generated=generated, back_url=_back_url(back, card.domain), fragment=wants_fragment())
+                           generated=generated, back_url=_back_url(back, card.domain), fragment=wants_fragment(),
+                           add_notes=add_notes or [])
     return no_store(make_response(html, 201 if created else 200))
 
 
@@ -152,10 +156,11 @@ def _finished(url: str) -> ResponseReturnValue:
     return redirect(url)
 
 
-def _created(created: Created, back: str | None) -> tuple[str, ResponseReturnValue]:
+def _created(created: Created, back: str | None,
+             add_notes: list[str] | None = None) -> tuple[str, ResponseReturnValue]:
     """What run_once records (the new login) and shows (the password, once) for a create."""
     return created.card.username, _shown_once(created.card, created.password, created=True,
-                                              generated=created.generated, back=back or "ftp")
+                                              generated=created.generated, back=back or "ftp", add_notes=add_notes)
 
 
 FOLDER_OFFER = "folder_offer"  # the session key of "create /x and use it instead" (names only, no secret)
@@ -284,8 +289,13 @@ def add() -> ResponseReturnValue:
         domain = form.domain.data
         _require(domain)
         try:
-            return run_once("create", domain, "", _back_url(form.back.data, domain),
-                            lambda: _created(_service().create(g.user, domain), form.back.data))
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
+
+            def create_simple() -> tuple[str, ResponseReturnValue]:
+                made = _service().create(g.user, domain)
+                return _created(made, form.back.data, apply_add_extras(made.card, extras))
+
+            return run_once("create", domain, "", _back_url(form.back.data, domain), create_simple)
         except FtpRuleError as error:
             _show_rule_error(form, error)
     elif request.method == "GET":
@@ -304,12 +314,13 @@ def add_advanced(domain: str) -> ResponseReturnValue:
     _require(domain)
     form = AdvancedAddForm()
     if form.validate_on_submit():
-        def create() -> tuple[str, ResponseReturnValue]:
-            return _created(_service().create(g.user, domain, suffix=form.suffix.data.strip(),
-                                              password=form.password.data or None, path=form.path.data or ""),
-                            form.back.data)
+        def create(extras: dict[str, Any]) -> tuple[str, ResponseReturnValue]:
+            made = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
+                                     password=form.password.data or None, path=form.path.data or "")
+            return _created(made, form.back.data, apply_add_extras(made.card, extras))
         try:
-            return run_once("create", domain, "", _back_url(form.back.data, domain), create)
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
+            return run_once("create", domain, "", _back_url(form.back.data, domain), lambda: create(extras))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     elif request.method == "GET":

@@ -13,6 +13,7 @@ from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import ConfigError
+from puq_hestia.mail import MailSettings
 
 DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"
@@ -72,6 +73,7 @@ class Settings:
     session_absolute_hours: int = 12
     trusted_proxies: int = 0
     store: StoreOptions = field(default_factory=StoreOptions)
+    mail: MailSettings | None = None  # [mail]: no table, no e-mail (invitations are then unavailable)
 
     def server(self, server_id: str | None = None) -> ServerSettings:
         """The named server, or the default one."""
@@ -133,6 +135,7 @@ class Settings:
             session_absolute_hours=int(panel.get("session_absolute_hours", 12)),
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
             store=_store_options(dict(data.get("store", {}))),
+            mail=_mail(data.get("mail"), env),
         )
 
 
@@ -220,3 +223,13 @@ def _check_reseller_secrets(reseller: ResellerSettings) -> None:
         if len(secret) < RESELLER_SECRET_MIN:
             raise ConfigError(f"{where} is {len(secret)} characters long; hook secrets need at least "
                               f"{RESELLER_SECRET_MIN} random characters outside the demo")
+
+
+def _mail(raw: Any, env: Mapping[str, str]) -> MailSettings | None:
+    """The optional [mail] table (puq_hestia.mail); PUQ_HESTIA_MAIL_PASSWORD overrides its password."""
+    if raw is None:
+        return None
+    try:
+        return MailSettings.from_mapping(dict(raw), env)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from None

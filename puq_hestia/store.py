@@ -194,6 +194,64 @@ class FormRecord:
     status: str
 
 
+# -- mail and FTP invitations / access that ends (issue 17; puq_hestia.mail, puq_hestia.ftp.invitations, .expiry) --
+# One outgoing message; its context holds no secret (an invitation's link is made only at sending time).
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),  # the customer it is about (their activity list)
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("context_json", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # queued, sending, sent, failed, dropped
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.String(255)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_mail_outbox_state", "state", "id"),
+)
+
+# An invitation to choose the password of one FTP user: a nonce, never a token or a link (SECURITY.md 31).
+ftp_invitations = sa.Table(
+    "ftp_invitations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("hestia_user", sa.String(64), nullable=False),
+    sa.Column("domain", sa.String(253), nullable=False),
+    sa.Column("ftp_user", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("message", sa.String(DETAIL_MAX)),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # waiting, accepting, accepted, cancelled, revoked, expired
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("accepted_at", sa.DateTime(timezone=True)),
+    sa.Column("outbox_id", sa.Integer),
+    sa.Index("ix_ftp_invitations_user", "server_id", "hestia_user", "id"),
+)
+
+# When an FTP user's access ends, and what then happens to it (locked or deleted) by `puq-hestia maintain`.
+ftp_access_ends = sa.Table(
+    "ftp_access_ends",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("ftp_user", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), nullable=False),
+    sa.Column("domain", sa.String(253), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),  # lock or delete
+    sa.Column("state", sa.String(8), nullable=False),  # active or ended
+    sa.Column("notice_sent_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_ftp_access_ends_due", "state", "ends_at"),
+)
+
+
 class StoreError(RuntimeError):
     """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
 

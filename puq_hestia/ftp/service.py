@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from puq_hestia.ftp import credentials, paths
+from puq_hestia.ftp.expiry import forget_end
+from puq_hestia.ftp.invitations import revoke_for
 from puq_hestia.ftp.models import (
     Created,
     DomainSuspendedError,
@@ -161,6 +163,8 @@ class FtpService:
         except NotOwnedError:
             outcome = "already"  # SECURITY.md 23: already gone is the goal reached
         self._index.remove_account(user, domain, username)
+        revoke_for(self.store, self.server_id, username)  # its invitation links die with it (issue 17)
+        forget_end(self.store, self.server_id, username)
         self._audit(user, "ftp.delete", domain, username, outcome)
 
     # -- helpers ---------------------------------------------------------------------------------------------
