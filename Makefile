@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium curl php-cli php-curl redis-server
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean
+.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean mutation chaos-long
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "Installing puq-hestia and its test tools into $(VENV) (a minute or two the first time)..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	@touch $(STAMP)
 
 # Debian packages for the browser tests; installed only when missing and when we may (root, as CI runs).
@@ -32,8 +33,12 @@ test: $(STAMP) system-deps lint
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
+# Ports from make variables: `make demo PORT=5055 API_PORT=8093 FTP_PORT=2131`.
+PORT ?= 5000
+API_PORT ?= 8083
+FTP_PORT ?= 2121
 demo: $(STAMP)
-	$(BIN)/python -m panel.demo
+	$(BIN)/python -m panel.demo --port $(PORT) --api-port $(API_PORT) --ftp-port $(FTP_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -70,3 +75,14 @@ test-postgres: $(STAMP)
 	  status=$$?; \
 	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop' >/dev/null; \
 	rm -rf $(PG_DIR); exit $$status
+
+# Mutation testing of the core rules (mutmut, pinned in the test extra): one module at a time on one worker, each
+# with only its fast tests, in scratch copies under /tmp; writes tests/MUTATION.md. Slow (tens of minutes), so
+# not part of `make test`: run it after changing one of those modules or its tests. MODULES=paths limits the run.
+MODULES ?=
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation.py $(MODULES)
+
+# The chaos state machine's long run (200 random sequences; `make test` runs 40 of them).
+chaos-long: $(STAMP)
+	PUQ_CHAOS_EXAMPLES=200 $(BIN)/pytest tests/chaos/test_state_machine.py -q -o timeout=900

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import threading
 import time
 from collections import Counter
@@ -149,7 +150,9 @@ class Customer:
         return reply.text
 
     def _post(self, path: str, data: dict[str, str], expected: tuple[int, ...]) -> None:
-        reply = self.http.post(self.served.url + path, data={**data, "csrf_token": self.csrf, "back": "domain"},
+        # A fresh one-time token per POST, as a browser gets with every rendering of a form (SECURITY.md 40).
+        form = {**data, "csrf_token": self.csrf, "back": "domain", "once": secrets.token_urlsafe(18)}
+        reply = self.http.post(self.served.url + path, data=form,
                                allow_redirects=False, timeout=60)
         self.tally.saw(f"{self.user} POST {path}", reply, expected)
 

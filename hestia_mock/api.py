@@ -109,7 +109,7 @@ class HestiaApi:
         reply.auth = f"access_key:{key_id}"
         if _empty(key_id) or _empty(secret):
             raise _error(E_PASSWORD, "Authentication failed")
-        owner, position = self.backend.v_check_access_key(key_id, secret, cmd)
+        owner, position = self.backend.v_check_access_key(key_id, secret, cmd, ip)
         if owner != settings.root_user and api_status < 2:
             raise _error(E_API_DISABLED, "API has been disabled")
         if owner != settings.root_user and position > 0 and fields.get(f"arg{position}") != owner:
@@ -146,7 +146,7 @@ class HestiaApi:
                 raise _error(E_PASSWORD, "Error: authentication failed")
         else:
             reply.auth = "legacy_key"
-            if not self.backend.check_legacy_key(fields.get("hash", "")):
+            if not self.backend.check_legacy_key(fields.get("hash", ""), ip):
                 raise _error(E_PASSWORD, "Error: authentication failed")
         cmd = self._checked_cmd(fields)
         code, output = self._run(cmd, reply.args)

@@ -93,3 +93,11 @@ def clear_faults() -> Response:
     """Remove every fault and wake stalled requests."""
     mock_context().faults.clear()
     return jsonify({"ok": True})
+
+
+@control.get("/auth-log")
+def auth_log() -> Response:
+    """The lines of Hestia's auth.log so far (`... successfully launched`, `... failed to login`)."""
+    backend = mock_context().backend
+    with backend.lock:
+        return jsonify(list(backend.auth_log))

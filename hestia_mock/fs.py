@@ -85,6 +85,20 @@ class MockFs:
         return lines
 
 
+def disk_usage_mb(path: Path) -> int:
+    """`du -sm`: the blocks of the tree (links not followed, each inode once), rounded up to whole MiB."""
+    if not path.exists():
+        return 0
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for item in (path, *path.rglob("*")):
+        info = item.lstat()
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_blocks * 512
+    return -(-total // (1024 * 1024))
+
+
 def _find_line(path: Path, name: str, owner: str) -> str:
     # %y|%m|%TY-%Tm-%Td|%TH:%TM|%u|%g|%s|%P (HESTIA_API.md §7); the mock reports the Hestia user as owner
     info = path.lstat()

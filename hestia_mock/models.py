@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from hestia_mock.commands.auth import AuthChecks
+from hestia_mock.commands.fs import FsCommands
 from hestia_mock.commands.ftp import FtpCommands
+from hestia_mock.commands.keys import KeyCommands
 from hestia_mock.commands.lists import ListCommands
 from hestia_mock.commands.login import LoginCommands
 from hestia_mock.commands.registry import COMMANDS, CommandSpec
@@ -55,7 +57,8 @@ __all__ = [
 ]
 
 
-class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommands, AuthChecks):
+class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommands, KeyCommands, AuthChecks,
+              FsCommands):
     """One fake Hestia server; thread-safe (every command and query runs under `self.lock`)."""
 
     def __init__(self, root: Path | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
@@ -146,6 +149,7 @@ class Backend(FtpCommands, WebCommands, UserCommands, ListCommands, LoginCommand
                     for n, e in self.passwd.items()
                     if e.kind != "system"
                 },
+                "auth_log": list(self.auth_log),
                 "root": str(self.root),
             }
 

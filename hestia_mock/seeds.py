@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -15,22 +16,28 @@ if TYPE_CHECKING:
 
 SEED_DIR = Path(__file__).parent / "seeds"
 
-# The shipped `default` package (§6.9): everything unlimited, RATE_LIMIT 200, SHELL nologin, BACKUPS 1.
+# The packages every install ships, as install/common/packages/*.pkg holds them (HESTIA_API.md §6.9, §13.10);
+# a seed's `default` and `system` start from these, any other package from `default` with the seed's clock.
 _DEFAULT_PACKAGE = {key: "unlimited" for key in PACKAGE_FILE_KEYS} | {
     "WEB_TEMPLATE": "default",
     "BACKEND_TEMPLATE": "default",
     "PROXY_TEMPLATE": "default",
     "DNS_TEMPLATE": "default",
     "RATE_LIMIT": "200",
-    "CPU_QUOTA": "unlimited",
-    "CPU_QUOTA_PERIOD": "100ms",
-    "MEMORY_LIMIT": "unlimited",
-    "SWAP_LIMIT": "unlimited",
-    "NS": "ns1.example.test,ns2.example.test",
+    "NS": "ns1.domain.tld,ns2.domain.tld",
     "SHELL": "nologin",
     "BACKUPS": "1",
     "BACKUPS_INCREMENTAL": "no",
 }
+SHIPPED_PACKAGES = {
+    "default": _DEFAULT_PACKAGE | {"TIME": "18:00:00", "DATE": "2019-01-15"},
+    "system": _DEFAULT_PACKAGE | {
+        "WEB_DOMAINS": "1", "WEB_ALIASES": "1", "DNS_DOMAINS": "1", "MAIL_DOMAINS": "1", "MAIL_ACCOUNTS": "1",
+        "DATABASES": "0", "TIME": "00:00:00", "DATE": "2022-01-20",
+    },
+}  # fmt: skip
+# Access-key comments (v-add-access-key): no parentheses, commas or quotes (§13.9).
+_COMMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\s._-]{0,64}[A-Za-z0-9]")
 
 
 class SeedError(ValueError):
@@ -66,19 +73,26 @@ def apply_seed(backend: Backend, seed: Mapping[str, Any]) -> None:
     saved_clock, backend.clock = backend.clock, lambda: moment
     try:
         _apply_config(backend, seed)
-        for name, spec in seed.get("users", {}).items():
+        users = seed.get("users", {})
+        for name, spec in users.items():
             _apply_user(backend, name, spec)
-        for name, spec in seed.get("users", {}).items():
+        # Suspending is a web rebuild that recounts usage from the folder tree (HESTIA_API.md §13.4), so the
+        # seed's own counters (`conf`) are written afterwards: they are the server's state when the seed was taken.
+        for name, spec in users.items():
+            for domain_name, domain in spec.get("domains", {}).items():
+                if domain.get("suspended"):
+                    _run(backend, "v_suspend_web_domain", name, domain_name)
+        for name, spec in users.items():
             if spec.get("suspended"):
                 _run(backend, "v_suspend_user", name)
+        for name, spec in users.items():
+            for domain_name, domain in spec.get("domains", {}).items():
+                backend.users[name].domains[domain_name].conf.update(
+                    {k: str(v) for k, v in domain.get("conf", {}).items()}
+                )
+            backend.sum_web_usage(backend.users[name])
         for key in seed.get("access_keys", []):
-            backend.access_keys[key["access_key"]] = AccessKey(
-                key["access_key"],
-                key["secret_key"],
-                key["user"],
-                tuple(key.get("permissions", ())),
-                key.get("comment", ""),
-            )
+            _apply_access_key(backend, key)
         backend.legacy_keys.update(seed.get("legacy_keys", []))
     finally:
         backend.clock = saved_clock
@@ -91,10 +105,13 @@ def _apply_config(backend: Backend, seed: Mapping[str, Any]) -> None:
     backend.settings.api_system = settings.get("API_SYSTEM", "1")
     backend.settings.api_allowed_ip = settings.get("API_ALLOWED_IP", "")
     backend.settings.web_system = settings.get("WEB_SYSTEM", "nginx")
+    backend.settings.proxy_system = settings.get("PROXY_SYSTEM", "")
     for name, spec in seed.get("profiles", {}).items():
         backend.profiles[name] = ApiProfile(name, spec["role"], tuple(spec["commands"]))
+    # Created in seed order, so the last one is the newest file (v-list-user-packages lists newest first).
     for name, overrides in seed.get("packages", {"default": {}}).items():
-        backend.packages[name] = Package(name, _DEFAULT_PACKAGE | {k: str(v) for k, v in overrides.items()})
+        base = SHIPPED_PACKAGES.get(name, _DEFAULT_PACKAGE)
+        backend.packages[name] = Package(name, base | {k: str(v) for k, v in overrides.items()})
     time, date = backend.timestamp()
     for package in backend.packages.values():
         package.values |= {"TIME": package.values.get("TIME", time), "DATE": package.values.get("DATE", date)}
@@ -106,6 +123,23 @@ def _apply_config(backend: Backend, seed: Mapping[str, Any]) -> None:
             spec.get("name", ""),
             spec.get("nat", ""),
         )
+
+
+def _apply_access_key(backend: Backend, key: Mapping[str, Any]) -> None:
+    """An access key file, with v-add-access-key's comment rule (§13.9) and the seed clock's TIME and DATE."""
+    comment = key.get("comment", "")
+    if comment and not _COMMENT_RE.fullmatch(comment):
+        raise SeedError(f"seed access key {key['access_key']}: Error: invalid comment format :: {comment}")
+    time, date = backend.timestamp()
+    backend.access_keys[key["access_key"]] = AccessKey(
+        key["access_key"],
+        key["secret_key"],
+        key["user"],
+        tuple(key.get("permissions", ())),
+        comment,
+        key.get("time", time),
+        key.get("date", date),
+    )
 
 
 def _apply_user(backend: Backend, name: str, spec: Mapping[str, Any]) -> None:
@@ -133,9 +167,6 @@ def _apply_domain(backend: Backend, user: str, name: str, spec: Mapping[str, Any
     for account in spec.get("ftp", []):
         extra = [account["path"]] if "path" in account else []
         _run(backend, "v_add_web_domain_ftp", user, name, account["suffix"], account["password"], *extra)
-    backend.users[user].domains[name].conf.update({k: str(v) for k, v in spec.get("conf", {}).items()})
-    if spec.get("suspended"):
-        _run(backend, "v_suspend_web_domain", user, name)
 
 
 def _run(backend: Backend, method: str, *args: str) -> None:

@@ -137,6 +137,7 @@ class Settings:
     api_system: str = "1"
     api_allowed_ip: str = ""
     web_system: str = "nginx"
+    proxy_system: str = ""  # empty: nginx alone serves the sites (no proxy in front, §13.5)
 
 
 @dataclass
@@ -157,6 +158,8 @@ class AccessKey:
     user: str
     permissions: tuple[str, ...] = ()
     comment: str = ""
+    time: str = ""  # TIME and DATE of the key file (v-add-access-key writes them)
+    date: str = ""
 
 
 @dataclass
@@ -264,6 +267,8 @@ class HestiaState:
         self.ips: dict[str, Ip] = {}
         self.users: dict[str, User] = {}
         self.passwd: dict[str, PasswdEntry] = {}
+        # $HESTIA/log/auth.log: the lines fail2ban's hestia-iptables jail reads (HESTIA_API.md §2.1, §2.6).
+        self.auth_log: list[str] = []
         self.clear()
 
     def clear(self) -> None:
@@ -277,6 +282,7 @@ class HestiaState:
             self.ips.clear()
             self.users.clear()
             self.passwd = {n: PasswdEntry(n, "system", "/nonexistent") for n in SYSTEM_ACCOUNTS}
+            self.auth_log.clear()
             self.fs.wipe()
 
     def timestamp(self) -> tuple[str, str]:

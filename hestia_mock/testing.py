@@ -72,6 +72,11 @@ class MockHestia:
         """The API calls log (GET /_mock/calls)."""
         return self.context.calls.entries()
 
+    def auth_log(self) -> list[str]:
+        """The lines of Hestia's auth.log so far (GET /_mock/auth-log)."""
+        with self.backend.lock:
+            return list(self.backend.auth_log)
+
     def fault(self, **spec: Any) -> None:
         """Inject a fault, e.g. `fault(kind="drop_after", cmd="v-add-web-domain-ftp", times=1)`."""
         self.context.faults.add(spec)

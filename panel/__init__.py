@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from panel import auth, brand, ftp, health, hooks, sso
+from panel import auth, brand, ftp, health, hooks, invite, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.health import register_store_outage_handlers
@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(brand.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(ftp.bp)
+    app.register_blueprint(invite.bp)  # invitations and access that ends (issue 17)
     app.register_blueprint(sso.bp)
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # billing systems prove origin with the HMAC signature, not a CSRF token

@@ -11,7 +11,18 @@ ACTIONS = {
     "ftp.change_password": "Changed the password of",
     "ftp.change_path": "Changed the folder of",
     "ftp.delete": "Deleted the FTP user",
+    # issue 17 (the detail says to whom / until when)
+    "ftp.invite": "Sent an invitation to use",
+    "ftp.invite_cancelled": "Cancelled the invitation to use",
+    "ftp.invite_accepted": "The invitee chose the password of",
+    "ftp.invite_expired": "The invitation was never used, for",
+    "ftp.access_until": "Set when the access ends of",
+    "ftp.access_ended": "Access ended of",
+    "ftp.access_renewed": "Renewed the access of",
+    "mail.failed": "An e-mail could not be sent",
 }
+_WITH_DETAIL = {"ftp.invite", "ftp.invite_cancelled", "ftp.invite_accepted", "ftp.access_until", "ftp.access_ended",
+                "ftp.access_renewed", "mail.failed"}
 OUTCOMES = {
     "reset_to_root": "the folder did not exist, so it was reset to the domain root",
     "already": "it was already gone",
@@ -30,6 +41,10 @@ def describe(event: AuditEvent) -> str:
         text += f" on {event.domain}"
     if event.detail.startswith(_FOLDER_PREFIX) and event.outcome != "reset_to_root":
         text += f", folder {event.detail[len(_FOLDER_PREFIX):]}"
+    if event.action in _WITH_DETAIL and event.detail:
+        text += f": {event.detail}"
+    if event.outcome == "mail_failed":
+        return text + " (the e-mail could not be sent yet; it will be sent again)"
     if event.outcome != "success":
         text += f" ({OUTCOMES.get(event.outcome, event.outcome)})"
     return text

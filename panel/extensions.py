@@ -15,11 +15,14 @@ from flask_wtf.csrf import CSRFProtect
 from puq_hestia.auth.policy import LoginPolicy
 from puq_hestia.auth.sessions import SessionBook
 from puq_hestia.ftp import FtpService
+from puq_hestia.ftp.expiry import AccessEnds
+from puq_hestia.ftp.invitations import FtpEndpoint, Invitations
 from puq_hestia.ftp.limits import FtpLimits
 from puq_hestia.hestia.breaker import CircuitBreaker
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.transport import Transport
 from puq_hestia.intents import IntentLog
+from puq_hestia.mail import Mailer
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
 
@@ -38,6 +41,8 @@ class ServerServices:
     client: HestiaClient
     ftp: FtpService
     breaker: CircuitBreaker
+    invitations: Invitations | None = None  # issue 17: invitations and access that ends (panel/invite.py)
+    ends: AccessEnds | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class PanelServices:
     store: Store
     servers: Mapping[str, ServerServices]
     sessions: SessionBook
+    mailer: Mailer | None = None  # None without a [mail] table
 
     def server(self, server_id: str) -> ServerServices | None:
         """The services of a configured server, or None for an unknown id (for example a stale session)."""
@@ -68,6 +74,7 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
     ``puq-hestia serve``, which migrated the schema once before starting its workers.
     """
     store = Store(settings.database_url, options=settings.store, migrate=migrate)
+    mailer = Mailer(settings.mail, store) if settings.mail is not None else None
     servers = {}
     for server_id, server in settings.servers.items():
         breaker = CircuitBreaker(server_id, threshold=server.breaker_threshold, cooldown=server.breaker_cooldown,
@@ -77,9 +84,18 @@ def build_services(settings: Settings, *, sleep: Callable[[float], None] = time.
         client = HestiaClient(server.config, transport=transport)
         ftp = FtpService(client, store=store, server_id=server_id, limits=FtpLimits(server.ftp_limits),
                          lock_wait=settings.store.lock_timeout_s)
-        servers[server_id] = ServerServices(server, client, ftp, breaker)
+        servers[server_id] = ServerServices(server, client, ftp, breaker, *_issue17(settings, server, ftp, mailer))
     sessions = SessionBook(store, absolute=timedelta(hours=settings.session_absolute_hours))
-    return PanelServices(settings, store, servers, sessions)
+    return PanelServices(settings, store, servers, sessions, mailer)
+
+
+def _issue17(settings: Settings, server: ServerSettings, ftp: FtpService,
+             mailer: Mailer | None) -> tuple[Invitations, AccessEnds]:
+    """Invitations (they send mail through the outbox) and access ends of one server."""
+    endpoint = FtpEndpoint(server.ftp_host, server.ftp_port, server.ftp_tls)
+    invitations = Invitations(ftp, mailer, secret_key=settings.secret_key, public_url=settings.public_url,
+                              endpoint=endpoint)
+    return invitations, AccessEnds(ftp)
 
 
 def services() -> PanelServices:

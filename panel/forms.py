@@ -115,6 +115,8 @@ class PathForm(BackForm):
 
     path = StringField("Folder", validators=[Optional(), Length(max=200)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    # "1" from the offer after a reset: create the missing folder (v-add-fs-directory) and use it.
+    create = HiddenField(validators=[Optional(), AnyOf(["", "1"])])
     submit = SubmitField("Change folder")
 
 

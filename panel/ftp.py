@@ -9,8 +9,23 @@ no-store (SECURITY.md 13).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from wtforms.widgets import TextInput
 
 from panel.activity import describe
 from panel.auth import login_required
@@ -25,11 +40,14 @@ from panel.forms import (
     PathForm,
     SimpleAddForm,
 )
+from panel.invite import apply_add_extras, parse_add_extras
 from panel.links import card_link, domain_link
+from panel.once import answered_before, new_token, run_once
 from panel.paging import CardPage, card_text, page_number, paginate
 from panel.security import no_store
-from panel.sharing import connection_details, filezilla_filename, filezilla_site
-from puq_hestia.ftp import FtpCard, FtpRuleError, FtpService, NotOwnedError
+from panel.sharing import connection_details, cyberduck_bookmark, filezilla_filename, filezilla_site
+from puq_hestia.ftp import Created, FtpCard, FtpRuleError, FtpService, NotOwnedError
+from puq_hestia.ftp.credentials import generate_password
 from puq_hestia.store import AuditEvent
 
 bp = Blueprint("ftp", __name__)
@@ -90,6 +108,25 @@ def _show_rule_error(form: PanelForm, error: FtpRuleError) -> None:
             form.form_errors.append(message)
 
 
+def _why_not(domain: str) -> str:
+    """Why nothing can be added or changed on DOMAIN right now ("" when it can), from the stored listing."""
+    known = _service().listing(g.user)
+    summary = known.domain(domain)
+    if known.user_suspended:
+        return "Your hosting account is suspended, so FTP users cannot be added or changed."
+    if summary is not None and summary.suspended:
+        return (f"The web domain {domain} is suspended, so FTP users cannot be added or changed until it is active "
+                "again (its FTP users keep working; deleting one is possible).")
+    return ""
+
+
+def _say_why_not(form: PanelForm, domain: str) -> None:
+    """A direct URL to a forbidden form says why before anything is typed (issue 19 Must 7)."""
+    reason = _why_not(domain)
+    if reason:
+        form.form_errors.append(reason)
+
+
 def _render_form(template: str, *, invalid: bool, **context: object) -> ResponseReturnValue:
     """A popup body for the script (X-Fragment: 1), or the same form as a full page; 422 when invalid."""
     if wants_fragment():
@@ -102,11 +139,46 @@ def _render_form(template: str, *, invalid: bool, **context: object) -> Response
 
 
 def _shown_once(card: FtpCard, password: str, *, created: bool, generated: bool,
-                back: str) -> ResponseReturnValue:
+                back: str, add_notes: list[str] | None = None) -> ResponseReturnValue:
     """The one response that shows a new password: rendered from the POST, never redirected, never cached."""
     html = render_template("ftp/result.html", card=card, password=password, created=created,
-                           generated=generated, back_url=_back_url(back, card.domain))
+                           generated=generated, back_url=_back_url(back, card.domain), fragment=wants_fragment(),
+                           add_notes=add_notes or [])
     return no_store(make_response(html, 201 if created else 200))
+
+
+def _finished(url: str) -> ResponseReturnValue:
+    """After a change: a redirect, or for the popup script 204 with X-Redirect (the flash waits on that page)."""
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["X-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _created(created: Created, back: str | None,
+             add_notes: list[str] | None = None) -> tuple[str, ResponseReturnValue]:
+    """What run_once records (the new login) and shows (the password, once) for a create."""
+    return created.card.username, _shown_once(created.card, created.password, created=True,
+                                              generated=created.generated, back=back or "ftp", add_notes=add_notes)
+
+
+FOLDER_OFFER = "folder_offer"  # the session key of "create /x and use it instead" (names only, no secret)
+
+
+def _take_folder_offer() -> dict[str, str] | None:
+    """The offer left by a folder reset, shown once on the next page (template global ``take_folder_offer``)."""
+    offer: dict[str, str] | None = session.pop(FOLDER_OFFER, None)
+    return offer
+
+
+bp.add_app_template_global(_take_folder_offer, "take_folder_offer")
+
+
+@bp.app_template_global("folder_prefix")
+def _folder_prefix(domain: str) -> str:
+    """The real start of every folder of DOMAIN, shown in front of the folder field."""
+    return f"/home/{g.user}/web/{domain}/"
 
 
 @bp.app_context_processor
@@ -118,6 +190,7 @@ def _sharing_context() -> dict[str, object]:
 
 
 bp.add_app_template_global(card_link)
+bp.add_app_template_global(new_token, "form_token")
 bp.add_app_template_global(domain_link)
 
 
@@ -173,7 +246,7 @@ def connection(domain: str, username: str) -> ResponseReturnValue:
     card = _service().listing(g.user).card(domain, username)  # a call only when nothing is stored yet
     if card is None:  # somebody else's domain or account, or one on another of her domains
         abort(404)
-    return _render_form("ftp/_modal_connection.html", invalid=False, card=card,
+    return _render_form("ftp/_modal_connection.html", invalid=False, card=card, page_title=f"Connect as {username}",
                         cancel_url=_back_url(_back(), domain))
 
 
@@ -188,6 +261,26 @@ def filezilla(domain: str, username: str) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/ftp/<domain>/<username>/cyberduck.duck")
+@login_required
+def cyberduck(domain: str, username: str) -> ResponseReturnValue:
+    """A Cyberduck bookmark for one FTP user (no password, no remote folder, no Hestia call)."""
+    _require(domain, username)
+    response = make_response(cyberduck_bookmark(g.server.settings, domain, username))
+    response.mimetype = "application/octet-stream"
+    name = filezilla_filename(domain, username, "duck")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/ftp/<domain>/folders")
+@login_required
+def folders(domain: str) -> ResponseReturnValue:
+    """The folders to offer in a folder field (JSON for the popup script): one v-list-fs-directory call."""
+    _require(domain)
+    return jsonify(folders=_service().folders(g.user, domain))
+
+
 # -- add -----------------------------------------------------------------------------------------------------
 @bp.route("/ftp/add", methods=["GET", "POST"])
 @login_required
@@ -195,19 +288,24 @@ def add() -> ResponseReturnValue:
     """Simple add: choose a domain; the username suffix and the password are generated."""
     form = SimpleAddForm()
     if form.validate_on_submit():
-        _require(form.domain.data)
+        domain = form.domain.data
+        _require(domain)
         try:
-            created = _service().create(g.user, form.domain.data)
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
+
+            def create_simple() -> tuple[str, ResponseReturnValue]:
+                made = _service().create(g.user, domain)
+                return _created(made, form.back.data, apply_add_extras(made.card, extras))
+
+            return run_once("create", domain, "", _back_url(form.back.data, domain), create_simple)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(created.card, created.password, created=True, generated=True,
-                               back=form.back.data)
     elif request.method == "GET":
         form.domain.data, form.back.data = request.args.get("domain"), _back()
-    overview = _service().overview(g.user)
+    overview = _service().listing(g.user)  # the stored listing: the popup costs no Hestia call (issue 19 Must 9)
     form.domain.choices = [(d.name, d.name) for d in overview.addable_domains]
     return _render_form("ftp/_modal_add.html", invalid=bool(form.errors), form=form, overview=overview,
+                        page_title="Add an FTP user",
                         cancel_url=url_for("ftp.index"))
 
 
@@ -218,32 +316,42 @@ def add_advanced(domain: str) -> ResponseReturnValue:
     _require(domain)
     form = AdvancedAddForm()
     if form.validate_on_submit():
+        def create(extras: dict[str, Any]) -> tuple[str, ResponseReturnValue]:
+            made = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
+                                     password=form.password.data or None, path=form.path.data or "")
+            return _created(made, form.back.data, apply_add_extras(made.card, extras))
         try:
-            created = _service().create(g.user, domain, suffix=form.suffix.data.strip(),
-                                        password=form.password.data or None, path=form.path.data or "")
+            extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
+            return run_once("create", domain, "", _back_url(form.back.data, domain), lambda: create(extras))
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(created.card, created.password, created=True, generated=created.generated,
-                               back=form.back.data)
     elif request.method == "GET":
         form.back.data = _back()
+        _say_why_not(form, domain)
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
+                        page_title=f"Add an FTP user to {domain}",
                         prefix=f"{g.user}_", cancel_url=_back_url(form.back.data, domain))
 
 
 # -- edit ----------------------------------------------------------------------------------------------------
 def _render_edit(domain: str, username: str,
                  posted: PasswordForm | PathForm | None = None) -> ResponseReturnValue:
-    """The edit popup: a password form and a folder form for one FTP user (one Hestia call for its folder)."""
-    card = _service().overview(g.user).card(domain, username)
+    """The edit popup: a password form and a folder form for one FTP user, from the stored listing."""
+    card = _service().listing(g.user).card(domain, username)  # the stored listing: no Hestia call (issue 19)
     if card is None:
         abort(404)
     back = posted.back.data if posted is not None else _back()
+    blocked = posted is None and (card.domain_suspended or card.user_suspended)
     password_form = posted if isinstance(posted, PasswordForm) else PasswordForm(formdata=None, back=back)
+    generated = posted is None and request.args.get("generate") == "1"
+    if generated:  # "Generate a password": shown in the field, saved only by "Change password"
+        password_form.password.data = generate_password()
+        password_form.password.widget = TextInput()
     path_form = posted if isinstance(posted, PathForm) else PathForm(formdata=None, back=back, path=card.path)
     return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
-                        password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain))
+                        page_title=f"Edit {username}",
+                        password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain),
+                        generated=generated, blocked=_why_not(domain) if blocked else "")
 
 
 @bp.get("/ftp/<domain>/<username>/edit")
@@ -251,7 +359,8 @@ def _render_edit(domain: str, username: str,
 def edit(domain: str, username: str) -> ResponseReturnValue:
     """The edit popup (or page) of one FTP user."""
     _require(domain, username)
-    return _render_edit(domain, username)
+    response = make_response(_render_edit(domain, username))
+    return no_store(response) if request.args.get("generate") == "1" else response
 
 
 @bp.post("/ftp/<domain>/<username>/password")
@@ -261,13 +370,14 @@ def change_password(domain: str, username: str) -> ResponseReturnValue:
     _require(domain, username)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        def change() -> tuple[str, ResponseReturnValue]:
             changed = _service().change_password(g.user, domain, username, form.password.data or None)
+            return username, _shown_once(changed.card, changed.password, created=False,
+                                         generated=changed.generated, back=form.back.data)
+        try:
+            return run_once("password", domain, username, _back_url(form.back.data, domain), change)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            return _shown_once(changed.card, changed.password, created=False, generated=changed.generated,
-                               back=form.back.data)
     return _render_edit(domain, username, form)
 
 
@@ -278,17 +388,25 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
     _require(domain, username)
     form = PathForm()
     if form.validate_on_submit():
-        try:
-            changed = _service().change_path(g.user, domain, username, form.path.data or "")
-        except FtpRuleError as error:
-            _show_rule_error(form, error)
-        else:
+        def change() -> tuple[str, ResponseReturnValue]:
+            create = form.create.data == "1"
+            changed = _service().change_path(g.user, domain, username, form.path.data or "", create_missing=create)
             if changed.reset_to_root:
-                flash(f"The folder /{(form.path.data or '').strip('/')} does not exist, so the folder of "
-                      f"{username} was reset to the domain root (/).", "warning")
+                # The product's promise (DESIGN.md §4) with its consequence, and the way out on the same page.
+                flash(f"The folder /{changed.requested} does not exist, so the folder of {username} was reset to "
+                      f"the domain root (/). {username} can now reach the whole web domain {domain}.", "warning")
+                session[FOLDER_OFFER] = {"domain": domain, "username": username, "folder": changed.requested,
+                                         "back": form.back.data or "ftp"}
+            elif create:
+                flash(f"The folder {changed.card.display_path} was created, and {username} now starts there.",
+                      "success")
             else:
                 flash(f"The folder of {username} is now {changed.card.display_path}.", "success")
-            return redirect(_back_url(form.back.data, domain))
+            return username, _finished(_back_url(form.back.data, domain))
+        try:
+            return run_once("path", domain, username, _back_url(form.back.data, domain), change)
+        except FtpRuleError as error:
+            _show_rule_error(form, error)
     return _render_edit(domain, username, form)
 
 
@@ -297,17 +415,21 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
 @login_required
 def delete(domain: str, username: str) -> ResponseReturnValue:
     """GET: the confirmation popup; POST: delete the FTP user (allowed on a suspended domain, like Hestia)."""
-    _require(domain, username)
     form = DeleteForm()
+    if request.method == "POST" and (done := answered_before(_back_url(form.back.data, domain))) is not None:
+        return done
+    _require(domain, username)
     if form.validate_on_submit():
-        try:
+        def remove() -> tuple[str, ResponseReturnValue]:
             _service().delete(g.user, domain, username)
+            flash(f"The FTP user {username} was deleted.", "success")
+            return username, _finished(_back_url(form.back.data, domain))
+        try:
+            return run_once("delete", domain, username, _back_url(form.back.data, domain), remove)
         except FtpRuleError as error:
             _show_rule_error(form, error)
-        else:
-            flash(f"The FTP user {username} was deleted.", "success")
-            return redirect(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_delete.html", invalid=bool(form.errors), form=form, domain=domain,
+                        page_title=f"Delete {username}?",
                         username=username, cancel_url=_back_url(form.back.data, domain))

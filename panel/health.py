@@ -73,25 +73,27 @@ def _limiter_storage_ok() -> bool:
         return False
 
 
+def store_outage_response(error: Exception) -> ResponseReturnValue:
+    """503 with Retry-After for a store outage, saying only what is known (JSON under /hooks/)."""
+    nothing_sent = getattr(error, "nothing_sent", False) or not changes_sent()
+    log.error("store unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+    busy = isinstance(error, AccountBusyError)
+    if request.path.startswith("/hooks/"):
+        text = BUSY if busy else HOOK_NOT_SENT if nothing_sent else HOOK_MAY_HAVE
+        response = jsonify({"result": "error", "message": text})
+        response.status_code = 503
+    else:
+        response = make_response(error_page(503, BUSY if busy else NOT_SENT if nothing_sent else MAY_HAVE))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_store_outage_handlers(app: Flask) -> None:
     """Answer every store outage with 503 and Retry-After: JSON for hooks, a page for customers."""
 
-    def _outage(error: Exception) -> ResponseReturnValue:
-        nothing_sent = getattr(error, "nothing_sent", False) or not changes_sent()
-        log.error("store unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
-        busy = isinstance(error, AccountBusyError)
-        if request.path.startswith("/hooks/"):
-            text = BUSY if busy else HOOK_NOT_SENT if nothing_sent else HOOK_MAY_HAVE
-            response = jsonify({"result": "error", "message": text})
-            response.status_code = 503
-        else:
-            response = make_response(error_page(503, BUSY if busy else NOT_SENT if nothing_sent else MAY_HAVE))
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
     for outage in STORE_OUTAGES:
-        app.register_error_handler(outage, _outage)
+        app.register_error_handler(outage, store_outage_response)
 
     # One intent scope per request: intents name their request, and an outage knows whether a change was sent.
     @app.before_request

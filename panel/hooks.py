@@ -3,10 +3,14 @@
 A request is authenticated before anything else is read (DESIGN.md §3, SECURITY.md 16): `X-Puq-Reseller` names
 a configured reseller, `X-Puq-Timestamp` is within 300 s of the bridge's clock, and `X-Puq-Signature` is
 `sha256=<hex HMAC-SHA256 of timestamp + "." + raw body>` under any of the reseller's secrets (several during a
-rotation). The same signed request is accepted once; an `Idempotency-Key` makes a redelivery return the stored
-answer without a second Hestia call (item 17). The reseller acts only on accounts it created (item 6) and on
-its configured server, never on a host named in the body. Every answer is JSON; bad input gets a 4xx, never a
-500. CSRF does not apply here (the signature is the proof of origin): create_app exempts this blueprint.
+rotation). The signed body must name its action (`"action": "<the URL's action>"`), so a signature cannot be
+moved to another action's URL (SECURITY.md 30): the signed string stays one byte string, which survives proxies
+that rewrite the path prefix, and the WHMCS module has always sent it. The same signed request is accepted
+once; an `Idempotency-Key` makes a redelivery return the stored answer without a second Hestia call (item 17),
+and a single-sign-on record keeps only that a link was issued (item 31). The reseller acts only on accounts it
+created (item 6) and on its configured server, never on a host named in the body. Every answer under /hooks/
+is JSON, unexpected errors and unrouted paths included; bad input gets a 4xx, never a 500. CSRF does not apply
+here (the signature is the proof of origin): create_app exempts this blueprint.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from panel.extensions import services
+from panel.health import store_outage_response
 from panel.hooks_openapi import openapi_document
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, HookResult, ProvisioningContext, run_action
 from puq_hestia.intents import intent_origin
 from puq_hestia.settings import ResellerSettings
+from puq_hestia.store import STORE_OUTAGES
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 log = logging.getLogger(__name__)
@@ -38,6 +45,14 @@ _SIGNATURE_RE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 # RFC 9110 token-ish: visible ASCII, bounded by the store's column width.
 _IDEMPOTENCY_KEY_RE = re.compile(r"[!-~]{1,255}")
 _BAD_SIGNATURE = "Unknown reseller or wrong signature (X-Puq-Reseller, X-Puq-Signature). Nothing was changed."
+_UNEXPECTED = "Unexpected error in the bridge; see its log. Nothing is known about the change."
+_STATUS_TEXTS = {
+    404: "No such hooks address; POST /hooks/<action> (see /hooks/openapi.json). Nothing was changed.",
+    405: "Hooks take POST /hooks/<action> (see /hooks/openapi.json). Nothing was changed.",
+    503: "The bridge is unavailable right now; nothing was changed. Try again later.",
+}
+_NO_ACTION = ("The signed body must name its action (\"action\": \"{action}\"), so that a signature cannot be "
+              "moved to another action. Nothing was changed.")
 
 
 class HookError(Exception):
@@ -67,6 +82,28 @@ def _http_error(error: HTTPException) -> Response:
     return error_response(error.code or 400, error.description or error.name)
 
 
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> ResponseReturnValue:
+    # A bug: JSON, so billing systems show this text rather than "check the Hostname field". A store outage is a
+    # 503 that says what is known (this blueprint's catch-all would otherwise win over the app's handler).
+    if isinstance(error, STORE_OUTAGES):
+        return store_outage_response(error)
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=error)
+    return error_response(500, _UNEXPECTED)
+
+
+@bp.after_app_request
+def _json_everywhere(response: Response) -> Response:
+    """Turn any non-JSON answer under /hooks/ (an unrouted path, the app's HTML error pages) into JSON."""
+    if not request.path.startswith(bp.url_prefix or "/hooks") or response.is_json or response.status_code < 400:
+        return response
+    replaced = error_response(response.status_code, _STATUS_TEXTS.get(response.status_code, _UNEXPECTED))
+    for name in ("Allow", "Retry-After"):
+        if name in response.headers:
+            replaced.headers[name] = response.headers[name]
+    return replaced
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this endpoint."""
@@ -81,7 +118,9 @@ def run_hook(action: str) -> Response:
     body = _read_body()
     reseller, signature = _authenticate(body)
     params = _parse_params(body)
-    if params.get("action", action) != action:
+    if "action" not in params:
+        raise HookError(400, _NO_ACTION.format(action=action))
+    if params["action"] != action:
         raise HookError(400, "The body's 'action' does not match the URL. Nothing was changed.")
     if not services().store.consume_token(_replay_token(reseller.id, signature)):
         raise HookError(409, "This signed request was already received (replay); sign each delivery anew. "
@@ -90,7 +129,7 @@ def run_hook(action: str) -> Response:
     # Every change this delivery makes is written down as its intent, tied to the delivery (DESIGN.md §7).
     with intent_origin(f"hook:{reseller.id}:{key}" if key is not None else f"hook:{reseller.id}"):
         if key is None:
-            return _respond(_provision(action, params, reseller))
+            return _respond(_provision(action, params, reseller, None))
         return _run_once(action, params, reseller, key, body)
 
 
@@ -158,7 +197,7 @@ def _replay_token(reseller_id: str, signature: str) -> str:
     return "hook:" + hashlib.sha256(f"{reseller_id}:{signature}".encode()).hexdigest()
 
 
-def _provision(action: str, params: dict[str, Any], reseller: ResellerSettings) -> HookResult:
+def _provision(action: str, params: dict[str, Any], reseller: ResellerSettings, key: str | None) -> HookResult:
     """Run the action on the reseller's configured server, limited to the reseller's accounts."""
     panel = services()
     server = panel.server(reseller.server)
@@ -171,6 +210,7 @@ def _provision(action: str, params: dict[str, Any], reseller: ResellerSettings) 
         store=panel.store,
         reseller_id=reseller.id,
         sso=SsoSigner(panel.settings.secret_key, panel.settings.public_url),
+        idempotency_key=key,
     )
     return run_action(action, params, ctx)
 
@@ -190,20 +230,35 @@ def _run_once(
                                  "Nothing was changed.")
         if not earlier.is_done or earlier.result is None:
             raise HookError(409, "A delivery with this Idempotency-Key is still running; retry in a moment.")
-        response = _json(int(earlier.result["status"]), earlier.result["body"])
+        if action in _FRESH_ON_REDELIVERY and earlier.result["status"] == 200:
+            # The record holds no link (a credential); a redelivery gets a new one-time link, no Hestia call.
+            response = _respond(_provision(action, params, reseller, key))
+        else:
+            response = _json(int(earlier.result["status"]), earlier.result["body"])
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
-        result = _provision(action, params, reseller)
+        result = _provision(action, params, reseller, key)
     except BaseException:
         store.abandon_hook(reseller.id, key)
         raise
     if result.final:
-        store.finish_hook(reseller.id, key, {"status": result.status, "body": result.body})
+        store.finish_hook(reseller.id, key, {"status": result.status, "body": _storable(action, result)})
     else:
         # Nothing was done (bad params, Hestia unreachable, ...): a redelivery may try again.
         store.abandon_hook(reseller.id, key)
     return _respond(result)
+
+
+#: Actions whose answer holds a credential: the idempotency record keeps only that it was issued (SECURITY.md 31).
+_FRESH_ON_REDELIVERY = frozenset({"single_sign_on"})
+
+
+def _storable(action: str, result: HookResult) -> dict[str, Any]:
+    """The body to keep for redeliveries: never a login link."""
+    if action in _FRESH_ON_REDELIVERY and result.ok:
+        return {"result": "success", "link_issued": True}
+    return result.body
 
 
 def _respond(result: HookResult) -> Response:

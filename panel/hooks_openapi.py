@@ -79,12 +79,14 @@ _USAGE = {
     },
 }
 _ERROR_STATUSES = {
-    "400": "Malformed body or Idempotency-Key.",
+    "400": "Malformed body or Idempotency-Key, or a body whose 'action' is missing or not this URL's.",
     "401": "Missing, malformed, wrong or expired signature; nothing was changed.",
     "404": "Unknown action, or no such account for this reseller (no Hestia call was made).",
-    "409": "Replayed request, Idempotency-Key reuse, name taken, or the account is suspended.",
+    "409": ("Replayed request, Idempotency-Key reuse, a name that exists at Hestia (never adopted) or that would "
+            "share Hestia's suspend lock with another user, or the account is suspended."),
     "413": "Body larger than 64 KiB.",
-    "422": "A params value is invalid, or a package limit was reached.",
+    "422": "A params value is invalid (reserved names included), or a package limit was reached.",
+    "500": "Unexpected error in the bridge (JSON like every answer); nothing is known about the change.",
     "502": "Hestia refused the change.",
     "503": "Hestia is unreachable or busy; nothing was changed.",
 }
@@ -94,12 +96,14 @@ def _request_schema(action: str) -> dict[str, Any]:
     """The params object an action reads, plus the optional binding fields every request may carry."""
     spec: dict[str, Any] = _PARAMS.get(action) or (_ACCOUNT if ACTIONS[action].account else {"properties": {}})
     binding = {
-        "action": {"const": action, "description": "When present, must equal the action in the URL."},
+        "action": {"const": action, "description": "Required, equal to the action in the URL: the signature "
+                                                   "covers the body, so this binds it to one action."},
         "nonce": {"type": "string", "maxLength": 64,
                   "description": "Random per call, so two calls in one second never share a signature."},
     }
     properties = {**binding, **spec["properties"]}
-    return {"type": "object", "additionalProperties": True, **spec, "properties": properties}
+    required = ["action", *spec.get("required", [])]
+    return {"type": "object", "additionalProperties": True, **spec, "properties": properties, "required": required}
 
 
 def _operation(action: str) -> dict[str, Any]:
@@ -138,7 +142,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "description": (
                 "WHMCS-style provisioning for resellers. Sign every request: X-Puq-Timestamp is the current "
                 "Unix time (±300 s), X-Puq-Signature is 'sha256=' + hex HMAC-SHA256 over "
-                "timestamp + '.' + raw body with the reseller's secret. A signed request is accepted once."
+                "timestamp + '.' + raw body with the reseller's secret. The body must carry "
+                "\"action\": \"<the URL's action>\" (refused without it), so a signature cannot be moved to "
+                "another action; the signed string stays one byte string, untouched by proxies that rewrite "
+                "paths. A signed request is accepted once. A reseller acts only on accounts it created; "
+                "create_account never adopts a name that exists at Hestia, and terminate ends the ownership."
             ),
         },
         "servers": [{"url": server_url}],
@@ -155,7 +163,9 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "parameters": {
                 "IdempotencyKey": {
                     "name": "Idempotency-Key", "in": "header", "required": False,
-                    "description": "A redelivery with the same key and body gets the stored answer.",
+                    "description": ("A redelivery with the same key and body gets the stored answer; only the "
+                                    "same key finishes a create whose outcome stayed unknown. A single-sign-on "
+                                    "record keeps no link: its redelivery gets a new one."),
                     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 },
             },

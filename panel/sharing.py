@@ -1,9 +1,17 @@
-"""How a customer shares FTP access: connection details (one by one or as one message) and a FileZilla site file."""
+"""How a customer shares FTP access: connection details (one by one or as one message) and client profiles.
+
+An FTP user is confined to its folder: after login the client sees that folder as `/`. So the folder is said as
+"you start in /public_html/media of alice.example (shown as / in your FTP client)", and no profile sets it as the
+remote directory (a client that CWDs into /public_html/media there gets 550). No profile carries a password.
+"""
 
 from __future__ import annotations
 
+import plistlib
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from puq_hestia.ftp import FtpCard
 from puq_hestia.settings import ServerSettings
@@ -25,6 +33,18 @@ class ConnectionDetails:
     tls: bool
     login: str
     folder: str
+    domain: str = ""
+
+    @property
+    def start_text(self) -> str:
+        """Where the user lands, said so that nobody types it as a remote directory."""
+        return f"you start in {self.folder} of {self.domain} (shown as / in your FTP client)"
+
+    @property
+    def winscp_url(self) -> str:
+        """A WinSCP session URL (ftpes:// is explicit TLS there); no path, so WinSCP opens the user's /."""
+        scheme = "ftpes" if self.tls else "ftp"
+        return f"{scheme}://{quote(self.login, safe='')}@{self.host}:{self.port}"
 
     @property
     def protocol(self) -> str:
@@ -39,7 +59,7 @@ class ConnectionDetails:
             f"Port: {self.port}",
             f"Protocol: {self.protocol}",
             f"Login: {self.login}",
-            f"Folder: {self.folder}",
+            f"Folder: {self.start_text}",
             "Password: sent separately",
         ])
 
@@ -47,7 +67,7 @@ class ConnectionDetails:
 def connection_details(server: ServerSettings, card: FtpCard) -> ConnectionDetails:
     """The details for one FTP user on one server."""
     return ConnectionDetails(server.ftp_host, server.ftp_port, server.ftp_tls, card.username,
-                             card.display_path)
+                             card.display_path, card.domain)
 
 
 def filezilla_site(server: ServerSettings, domain: str, login: str) -> bytes:
@@ -74,7 +94,21 @@ def filezilla_site(server: ServerSettings, domain: str, login: str) -> bytes:
     return document
 
 
-def filezilla_filename(domain: str, login: str) -> str:
+def cyberduck_bookmark(server: ServerSettings, domain: str, login: str) -> bytes:
+    """A Cyberduck bookmark (.duck, a property list; open it to add the bookmark), without password or path."""
+    bookmark = {
+        "Protocol": "ftps" if server.ftp_tls else "ftp",  # "ftps" is Cyberduck's FTP-SSL (explicit AUTH TLS)
+        "Provider": "iterate GmbH",
+        "UUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ftp://{login}@{server.ftp_host}:{server.ftp_port}")),
+        "Nickname": f"{domain} ({login})",
+        "Hostname": server.ftp_host,
+        "Port": str(server.ftp_port),
+        "Username": login,
+    }
+    return plistlib.dumps(bookmark, fmt=plistlib.FMT_XML)
+
+
+def filezilla_filename(domain: str, login: str, ext: str = "xml") -> str:
     """A safe download name; domain and login passed the ownership check, but keep only plain characters."""
-    raw = f"{domain}-{login}.xml"
+    raw = f"{domain}-{login}.{ext}"
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in raw)

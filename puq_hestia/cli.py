@@ -3,7 +3,8 @@
     puq-hestia [--config FILE] check [--server ID]
     puq-hestia hook ACTION --params FILE|- [--server ID]
     puq-hestia sso-link USER [--server ID]
-    puq-hestia ftp list|add|passwd|path|delete ...
+    puq-hestia ftp list|add|passwd|path|delete|access ...   (add/access: --access-until ISO --when-ended lock|delete)
+    puq-hestia mail list [--limit N]    the outbox: what was sent, what waits for a retry (no link is kept)
     puq-hestia serve [--host H] [--port P] [--workers N]
     puq-hestia migrate                  create or upgrade the store's schema
     puq-hestia maintain [--grace S]     settle open intents, release stale claims, purge (cron / systemd timer)
@@ -27,11 +28,15 @@ from puq_hestia.auth.limits import per_process_storage_refusal
 from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.billing.provisioning import ACTIONS, ProvisioningContext, describe_hestia_error, run_action
 from puq_hestia.ftp import FtpRuleError, FtpService
+from puq_hestia.ftp.expiry import ACTIONS as END_ACTIONS
+from puq_hestia.ftp.expiry import AccessEnds, parse_action, parse_until
+from puq_hestia.ftp.invitations import FtpEndpoint, Invitations, format_time
 from puq_hestia.ftp.limits import FtpLimits
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import ConfigError, HestiaError
 from puq_hestia.hestia.transport import Transport
 from puq_hestia.intents import IntentLog
+from puq_hestia.mail import Mailer
 from puq_hestia.maintenance import Retention, run_maintenance
 from puq_hestia.settings import ServerSettings, Settings
 from puq_hestia.store import Store
@@ -172,10 +177,48 @@ def cmd_ftp_list(rt: Runtime) -> int:
 
 def cmd_ftp_add(rt: Runtime) -> int:
     """Add an FTP user with a random (or the given) suffix and a random password, shown once."""
-    created = _ftp(rt).create(rt.args.user, rt.args.domain, suffix=rt.args.suffix, path=rt.args.path or "")
+    until = parse_until(rt.args.access_until or "", rt.store.now())  # checked before anything is created
+    action = parse_action(rt.args.when_ended)
+    service = _ftp(rt)
+    created = service.create(rt.args.user, rt.args.domain, suffix=rt.args.suffix, path=rt.args.path or "")
     rt.print(f"login: {created.card.username}\npassword: {created.password}")
     rt.print(f"folder: {created.card.display_path}")
+    if until is not None:
+        AccessEnds(service).set(rt.args.user, rt.args.domain, created.card.username, until, action)
+        rt.print(f"access until: {format_time(until)}, then {action}")
     return EXIT_OK
+
+
+def cmd_ftp_access(rt: Runtime) -> int:
+    """Set (or with an empty --access-until, remove) when an FTP user's access ends."""
+    until = parse_until(rt.args.access_until or "", rt.store.now())
+    service = _ftp(rt)
+    service.listing(rt.args.user)
+    AccessEnds(service).set(rt.args.user, rt.args.domain, rt.args.login, until, parse_action(rt.args.when_ended))
+    rt.print(f"{rt.args.login}: access until {format_time(until)}, then {rt.args.when_ended}" if until
+             else f"{rt.args.login}: access does not end")
+    return EXIT_OK
+
+
+def cmd_mail_list(rt: Runtime) -> int:
+    """The newest messages of the outbox: time, state, recipient, subject (and why a send failed)."""
+    for entry in _mailer(rt).entries(rt.args.limit):
+        error = f"\t{entry.last_error}" if entry.last_error else ""
+        rt.print(f"#{entry.id}\t{format_time(entry.created_at)}\t{entry.state}\t{entry.recipient}\t{entry.subject}"
+                 f"{error}")
+    return EXIT_OK
+
+
+def _mailer(rt: Runtime) -> Mailer:
+    """The mailer of [mail], with each server's invitation links registered (UsageError without [mail])."""
+    if rt.settings.mail is None:
+        raise UsageError("no [mail] table in the settings")
+    mailer = Mailer(rt.settings.mail, rt.store)
+    for server in rt.settings.servers.values():
+        service = FtpService(rt.client(server), store=rt.store, server_id=server.id)
+        Invitations(service, mailer, secret_key=rt.settings.secret_key, public_url=rt.settings.public_url,
+                    endpoint=FtpEndpoint(server.ftp_host, server.ftp_port, server.ftp_tls))
+    return mailer
 
 
 def cmd_ftp_passwd(rt: Runtime) -> int:
@@ -210,7 +253,9 @@ def cmd_migrate(rt: Runtime) -> int:
 def cmd_maintain(rt: Runtime) -> int:
     """Settle open intents against Hestia, free stuck hook deliveries and claims, purge old rows."""
     clients = {sid: rt.client(server) for sid, server in rt.settings.servers.items()}
-    report = run_maintenance(rt.store, clients, retention=Retention(grace=timedelta(seconds=rt.args.grace)))
+    mailer = _mailer(rt) if rt.settings.mail is not None else None
+    report = run_maintenance(rt.store, clients, retention=Retention(grace=timedelta(seconds=rt.args.grace)),
+                             mailer=mailer, panel_url=f"{rt.settings.public_url}/ftp")
     for line in report.lines():
         rt.print(line)
     return EXIT_OK
@@ -258,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, choices=range(1, 11), default=8, metavar="1-10")
     _command(sub, "migrate", cmd_migrate, "create or upgrade the store's schema")
+    mail = _command(sub, "mail", None, "the e-mail outbox")
+    mail_list = _command(mail.add_subparsers(dest="mail_command", required=True), "list", cmd_mail_list,
+                         "list the newest messages of the outbox")
+    mail_list.add_argument("--limit", type=int, default=50)
     maintain = _command(sub, "maintain", cmd_maintain, "settle what a crash left open; purge expired rows")
     maintain.add_argument("--grace", type=float, default=120.0,
                           help="seconds an open change must be old before it is settled (default 120)")
@@ -282,6 +331,7 @@ def _ftp_parsers(ftp: argparse.ArgumentParser) -> None:
         ("passwd", cmd_ftp_passwd, ["user", "domain", "login"]),
         ("path", cmd_ftp_path, ["user", "domain", "login", "path"]),
         ("delete", cmd_ftp_delete, ["user", "domain", "login"]),
+        ("access", cmd_ftp_access, ["user", "domain", "login"]),
     ]
     for name, handler, positionals in specs:
         parser = _command(sub, name, handler, (handler.__doc__ or name).rstrip("."))
@@ -290,6 +340,11 @@ def _ftp_parsers(ftp: argparse.ArgumentParser) -> None:
         if name == "add":
             parser.add_argument("--suffix", help="login suffix (default: random)")
             parser.add_argument("--path", help="folder relative to the domain directory")
+        if name in ("add", "access"):
+            parser.add_argument("--access-until", default="", help="ISO date-time (UTC unless an offset is given); "
+                                "empty: access does not end")
+            parser.add_argument("--when-ended", choices=END_ACTIONS, default="lock",
+                                help="lock (a random password nobody knows) or delete (default lock)")
         _server_option(parser)
 
 

@@ -22,10 +22,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from puq_hestia.ftp.expiry import AccessEnds
+from puq_hestia.ftp.invitations import expire_invitations
+from puq_hestia.ftp.service import FtpService
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import HestiaError, NotFoundError
 from puq_hestia.hestia.models import HestiaUser
 from puq_hestia.intents import Intent, IntentLog, account_lock, drop_lease, take_lease
+from puq_hestia.mail import Mailer
 from puq_hestia.store import HOOK_PENDING, Store, ftp_name_claims, hook_requests, intents, used_tokens
 
 __all__ = ["MaintenanceReport", "Retention", "run_maintenance"]
@@ -61,6 +65,9 @@ class MaintenanceReport:
     freed_hooks: int = 0
     released_claims: int = 0
     purged: dict[str, int] = field(default_factory=dict)
+    access_ended: list[str] = field(default_factory=list)
+    expired_invitations: int = 0
+    mail: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Human-readable lines for an operator."""
@@ -69,12 +76,18 @@ class MaintenanceReport:
         return [*(f"settled: {s}" for s in self.settled), *(f"corrected: {c}" for c in self.corrected),
                 f"hook deliveries freed for redelivery: {self.freed_hooks}",
                 f"stale FTP name claims released: {self.released_claims}",
+                *(f"access: {a}" for a in self.access_ended), *self.mail,
+                f"invitations expired: {self.expired_invitations}",
                 *(f"purged {what}: {n}" for what, n in sorted(self.purged.items()))]
 
 
 def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retention: Retention | None = None,
-                    holder: str | None = None) -> MaintenanceReport:
-    """One maintenance run over every configured server; returns what it did."""
+                    holder: str | None = None, mailer: Mailer | None = None,
+                    panel_url: str = "") -> MaintenanceReport:
+    """One maintenance run over every configured server; returns what it did.
+
+    With a ``mailer`` (its invitation links registered), failed mail is sent again and end notices go out.
+    """
     keep = retention or Retention()
     me = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     if not take_lease(store, LEASE_NAME, me, keep.lease):
@@ -87,6 +100,9 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
                 report.settled.append(_settle(store, log_, client, intent))
             report.corrected += _correct_suspension(store, log_, client, keep.correction_window)
             report.freed_hooks += _free_settled_hooks(store, log_, keep.grace)
+            report.access_ended += _scheduled_ftp_work(store, server_id, client, mailer, panel_url, report)
+        if mailer is not None:
+            report.mail = mailer.retry()
         report.released_claims = _purge(store, ftp_name_claims.c.claimed_at, keep.name_claims)
         report.purged = {"used tokens": _purge(store, used_tokens.c.used_at, keep.used_tokens),
                          "hook records": _purge(store, hook_requests.c.created_at, keep.hook_records),
@@ -94,6 +110,14 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
     finally:
         drop_lease(store, LEASE_NAME, me)
     return report
+
+
+def _scheduled_ftp_work(store: Store, server_id: str, client: HestiaClient, mailer: Mailer | None, panel_url: str,
+                        report: MaintenanceReport) -> list[str]:
+    """Issue 17: expire unused invitations; notify, then lock or delete FTP users whose access has ended."""
+    report.expired_invitations += expire_invitations(store, server_id)
+    notice = timedelta(hours=mailer.settings.notice_before_hours) if mailer else timedelta(0)
+    return AccessEnds(FtpService(client, store=store, server_id=server_id)).run_due(mailer, notice, panel_url)
 
 
 # -- settling one intent ---------------------------------------------------------------------------------------

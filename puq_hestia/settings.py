@@ -14,11 +14,15 @@ from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import ConfigError
+from puq_hestia.mail import MailSettings
 
 DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"
 # Values that must never reach production: the demo's documented secrets and an empty key.
 _KNOWN_DEMO_SECRETS = frozenset({"", "change-me", "demo-panel-secret-key-not-for-production"})
+# Reseller hook secrets that are public (README, panel/demo.py) and so never sign a production request.
+DEMO_RESELLER_SECRETS = frozenset({"demo-reseller-a-secret", "demo-reseller-b-secret", "a-long-random-secret"})
+RESELLER_SECRET_MIN = 32
 _N = TypeVar("_N", int, float)
 
 
@@ -72,6 +76,7 @@ class Settings:
     trusted_proxies: int = 0
     store: StoreOptions = field(default_factory=StoreOptions)
     brand: Brand = field(default_factory=Brand)
+    mail: MailSettings | None = None  # [mail]: no table, no e-mail (invitations are then unavailable)
 
     def server(self, server_id: str | None = None) -> ServerSettings:
         """The named server, or the default one."""
@@ -90,6 +95,8 @@ class Settings:
         for server in self.servers.values():
             if server.config.verify is False:
                 raise ConfigError(f"server {server.id!r}: TLS verification must stay on outside the demo")
+        for reseller in self.resellers.values():
+            _check_reseller_secrets(reseller)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,6 +143,7 @@ class Settings:
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
             store=_store_options(dict(data.get("store", {}))),
             brand=brand_from_mapping(dict(panel.get("brand", {})), base=base),
+            mail=_mail(data.get("mail"), env),
         )
 
 
@@ -228,3 +236,23 @@ def _store_options(raw: Mapping[str, Any]) -> StoreOptions:
             raise ConfigError(f"store.{key} must be between {low:g} and {high:g}, not {value}")
         values[name] = int(number) if key in ("pool_size", "max_overflow") else number
     return StoreOptions(**values)  # type: ignore[arg-type]
+def _check_reseller_secrets(reseller: ResellerSettings) -> None:
+    """Refuse a short or documented hook secret outside the demo (SECURITY.md 32); the error never shows it."""
+    for number, secret in enumerate(reseller.secrets, start=1):
+        where = f"reseller {reseller.id!r}: secret {number} of {len(reseller.secrets)}"
+        if secret in DEMO_RESELLER_SECRETS:
+            raise ConfigError(f"{where} is one of the documented demo secrets; set a random value of at least "
+                              f"{RESELLER_SECRET_MIN} characters (e.g. `openssl rand -hex 32`)")
+        if len(secret) < RESELLER_SECRET_MIN:
+            raise ConfigError(f"{where} is {len(secret)} characters long; hook secrets need at least "
+                              f"{RESELLER_SECRET_MIN} random characters outside the demo")
+
+
+def _mail(raw: Any, env: Mapping[str, str]) -> MailSettings | None:
+    """The optional [mail] table (puq_hestia.mail); PUQ_HESTIA_MAIL_PASSWORD overrides its password."""
+    if raw is None:
+        return None
+    try:
+        return MailSettings.from_mapping(dict(raw), env)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from None

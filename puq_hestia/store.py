@@ -22,8 +22,8 @@ from sqlalchemy.sql.expression import ColumnElement, Executable
 from puq_hestia.database import STORE_OUTAGES, StoreOptions, StoreUnavailableError, make_engine, migrate
 
 __all__ = [
-    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "HookRecord", "SessionRecord", "Store", "StoreError",
-    "StoreOptions", "StoreUnavailableError", "metadata",
+    "DEFAULT_URL", "STORE_OUTAGES", "AuditEvent", "CreateIntent", "FormRecord", "HookRecord", "SessionRecord", "Store",
+    "StoreError", "StoreOptions", "StoreUnavailableError", "metadata",
 ]
 
 DEFAULT_URL = "sqlite:///instance/puq-hestia.sqlite3"
@@ -159,6 +159,109 @@ leases = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A billing create whose v-add-user was sent but is not yet proven made (SECURITY.md 27): written before the call,
+# so only the same reseller's same Idempotency-Key may later settle it, by evidence. Never holds a password.
+create_intents = sa.Table(
+    "create_intents",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("reseller_id", sa.String(64), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A confirmed terminate (SECURITY.md 29): the reseller's redelivered terminate answers "already gone" from here,
+# without touching a later account of the same name.
+account_tombstones = sa.Table(
+    "account_tombstones",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), primary_key=True),
+    sa.Column("reseller_id", sa.String(64), primary_key=True),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+# One row per submitted panel form (SECURITY.md 40): the first POST of a token wins; a resubmission (reload, Back,
+# double click) finds the row and is answered "already done" without a Hestia call. Never holds a password.
+form_tokens = sa.Table(
+    "form_tokens", metadata,
+    sa.Column("token", sa.String(128), primary_key=True),
+    *(sa.Column(name, sa.String(253), nullable=False) for name in ("actor", "action", "domain", "ftp_user")),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    """What a one-time form token already did; status is "pending" (running or cut off) or "done"."""
+
+    actor: str
+    action: str
+    domain: str
+    ftp_user: str
+    status: str
+
+
+# -- mail and FTP invitations / access that ends (issue 17; puq_hestia.mail, puq_hestia.ftp.invitations, .expiry) --
+# One outgoing message; its context holds no secret (an invitation's link is made only at sending time).
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("account", sa.String(64), nullable=False),  # the customer it is about (their activity list)
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("context_json", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # queued, sending, sent, failed, dropped
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.String(255)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_mail_outbox_state", "state", "id"),
+)
+
+# An invitation to choose the password of one FTP user: a nonce, never a token or a link (SECURITY.md 31).
+ftp_invitations = sa.Table(
+    "ftp_invitations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server_id", sa.String(64), nullable=False),
+    sa.Column("hestia_user", sa.String(64), nullable=False),
+    sa.Column("domain", sa.String(253), nullable=False),
+    sa.Column("ftp_user", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("message", sa.String(DETAIL_MAX)),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # waiting, accepting, accepted, cancelled, revoked, expired
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("accepted_at", sa.DateTime(timezone=True)),
+    sa.Column("outbox_id", sa.Integer),
+    sa.Index("ix_ftp_invitations_user", "server_id", "hestia_user", "id"),
+)
+
+# When an FTP user's access ends, and what then happens to it (locked or deleted) by `puq-hestia maintain`.
+ftp_access_ends = sa.Table(
+    "ftp_access_ends",
+    metadata,
+    sa.Column("server_id", sa.String(64), primary_key=True),
+    sa.Column("ftp_user", sa.String(64), primary_key=True),
+    sa.Column("hestia_user", sa.String(64), nullable=False),
+    sa.Column("domain", sa.String(253), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),  # lock or delete
+    sa.Column("state", sa.String(8), nullable=False),  # active or ended
+    sa.Column("notice_sent_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_ftp_access_ends_due", "state", "ends_at"),
+)
+
 
 class StoreError(RuntimeError):
     """The store was asked for something inconsistent (for example finishing a hook nobody began)."""
@@ -199,6 +302,14 @@ class HookRecord:
     def same_request(self, request_hash: str) -> bool:
         """Tell whether a redelivery carries the same request; a different one is a key reuse conflict."""
         return self.request_hash == request_hash
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIntent:
+    """A create sent to Hestia whose outcome is not yet proven: who sent it, under which Idempotency-Key."""
+
+    reseller_id: str
+    idempotency_key: str
 
 
 def _utcnow() -> datetime:
@@ -297,6 +408,32 @@ class Store:
         """Forget tokens used more than ``older_than`` ago (they have expired anyway); return how many."""
         return self._write(sa.delete(used_tokens).where(used_tokens.c.used_at < self._now() - older_than))
 
+    # -- one-time form tokens (SECURITY.md 40) ------------------------------------------------------------
+
+    def claim_form(self, token: str, actor: str, action: str, domain: str, ftp_user: str = "") -> FormRecord | None:
+        """Claim a form token for one change: None for the one winner, else what the token already did."""
+        row = dict(actor=actor, action=action, domain=domain, ftp_user=ftp_user, status=HOOK_PENDING)
+        if self._insert_once(form_tokens, token=token, used_at=self._now(), **row):
+            return None
+        return self.form_record(token) or FormRecord(**row)  # released meanwhile: it was pending
+
+    def form_record(self, token: str) -> FormRecord | None:
+        """What a form token did, or None when it was never claimed (or was released)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(form_tokens).where(form_tokens.c.token == token)).mappings().first()
+        return None if found is None else FormRecord(**{f: found[f] for f in FormRecord.__dataclass_fields__})
+
+    def finish_form(self, token: str, ftp_user: str) -> None:
+        """Mark a claimed form token done, with the FTP user it changed (never the password)."""
+        self._write(sa.update(form_tokens).where(form_tokens.c.token == token).values(status=HOOK_DONE,
+                                                                                     ftp_user=ftp_user))
+
+    def release_form(self, token: str, *, older_than: timedelta | None = None) -> int:
+        """Forget a claim refused before any change (or, with OLDER_THAN, every older claim); return how many."""
+        where = (form_tokens.c.token == token if older_than is None
+                 else form_tokens.c.used_at < self._now() - older_than)
+        return self._write(sa.delete(form_tokens).where(where))
+
     # -- hook idempotency --------------------------------------------------------------------------------
 
     def begin_hook(
@@ -363,6 +500,8 @@ class Store:
         row = {"server_id": server_id, "hestia_user": user, "reseller_id": reseller_id}
         # Claiming again for the same reseller is fine (a redelivered "create"); the first claim stays.
         inserted = self._insert_once(accounts, **row, service_id=service_id, created_at=self._now())
+        if inserted:  # a new account of the name: this reseller's old terminate no longer speaks for it
+            self._write(sa.delete(account_tombstones).where(_match(account_tombstones, **row)))
         return inserted or self.account_owner(server_id, user) == reseller_id
 
     def account_owner(self, server_id: str, user: str) -> str | None:
@@ -393,6 +532,62 @@ class Store:
     def release_account(self, server_id: str, user: str) -> None:
         """Forget who owns a Hestia user (after it was terminated); a no-op when nobody did."""
         self._write(sa.delete(accounts).where(_match(accounts, server_id=server_id, hestia_user=user)))
+
+    # -- account lifecycle: create intents, tombstones, forgetting a name (SECURITY.md 27, 29) ---------------
+
+    def begin_create(
+        self, server_id: str, user: str, reseller_id: str, key: str, *, stale_after: timedelta = timedelta(minutes=10)
+    ) -> bool:
+        """Write the intent before v-add-user of a name Hestia has just said is absent; False while another runs.
+
+        An earlier intent of the same reseller, or one older than any request, is moot (the name is absent).
+        """
+        ids = {"server_id": server_id, "hestia_user": user}
+        values = {"reseller_id": reseller_id, "idempotency_key": key, "created_at": self._now()}
+        if self._insert_once(create_intents, **ids, **values):
+            return True
+        moot = sa.or_(create_intents.c.reseller_id == reseller_id,
+                      create_intents.c.created_at < self._now() - stale_after)
+        return self._write(sa.update(create_intents).where(_match(create_intents, **ids), moot).values(values)) == 1
+
+    def create_intent(self, server_id: str, user: str) -> CreateIntent | None:
+        """The unproven create of a name, or None."""
+        query = sa.select(create_intents.c.reseller_id, create_intents.c.idempotency_key).where(
+            _match(create_intents, server_id=server_id, hestia_user=user))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else CreateIntent(row[0], row[1])
+
+    def end_create(self, server_id: str, user: str, reseller_id: str) -> None:
+        """Forget a reseller's create intent (it was proven made, or proven not made)."""
+        where = _match(create_intents, server_id=server_id, hestia_user=user, reseller_id=reseller_id)
+        self._write(sa.delete(create_intents).where(where))
+
+    def bury_account(self, server_id: str, user: str, reseller_id: str) -> None:
+        """After a confirmed terminate: a tombstone for the reseller, no owner, and the name forgotten."""
+        ids = {"server_id": server_id, "hestia_user": user, "reseller_id": reseller_id}
+        stamp = sa.update(account_tombstones).where(_match(account_tombstones, **ids)).values(ended_at=self._now())
+        if not self._write(stamp):
+            self._insert_once(account_tombstones, **ids, ended_at=self._now())
+        self.release_account(server_id, user)
+        self.forget_account(server_id, user)
+
+    def buried_by(self, server_id: str, user: str, reseller_id: str) -> bool:
+        """True when this reseller terminated the name and no account of the name was claimed since."""
+        where = _match(account_tombstones, server_id=server_id, hestia_user=user, reseller_id=reseller_id)
+        return self._scalar(account_tombstones.c.reseller_id, where) is not None
+
+    def forget_account(self, server_id: str, user: str) -> None:
+        """A later account of this name starts clean: no stored listing, and the activity list is archived.
+
+        The audit events stay for operators under ``user#ended-<time>`` (a name Hestia cannot create), so the
+        panel's activity list of a new account of the name is empty. Sign-in sessions are ended here too.
+        """
+        ids = {"server_id": server_id, "hestia_user": user}
+        archived = f"{user}#ended-{self._now():%Y%m%dT%H%M%S.%f}"
+        self._write(sa.update(audit_events).where(_match(audit_events, server_id=server_id, actor=user))
+                    .values(actor=archived))
+        self._write(sa.delete(listings).where(_match(listings, **ids)))
 
     # -- FTP name claims and listings (puq_hestia.ftp, puq_hestia.ftp.ownership) ------------------------------
 

@@ -16,29 +16,43 @@ _SECRET_RE = re.compile(r"[A-Za-z0-9|_.+/^~=%-]{40}")
 class AuthChecks(Checks):
     """What the PHP API asks Hestia before running a command."""
 
-    def v_check_access_key(self, key_id: str, secret: str, command: str) -> tuple[str, int]:
+    def v_check_access_key(
+        self, key_id: str, secret: str, command: str, ip: str = "127.0.0.1"
+    ) -> tuple[str, int]:
         """The key's owner and the position of the command's USER option (0: no check), or HestiaExit.
 
-        Every failure exits 9 except the two command checks, which exit 10 (`abort_missmatch`).
+        Every failure exits 9 except the two command checks, which exit 10 (`abort_missmatch`). Each call appends
+        its auth.log line: `DATE TIME KEY IP CMD successfully launched` or `DATE TIME KEY IP failed to login`.
         """
         with self.lock:
             key_id = posixpath.basename(key_id)
-            if not _KEY_ID_RE.fullmatch(key_id):
-                raise _denied(E_PASSWORD, f"invalid access_key_id format :: {key_id}")
-            key = self.access_keys.get(key_id)
-            if key is None:
-                raise _denied(E_PASSWORD, f"key {key_id} doesn't exist")
-            if not _SECRET_RE.fullmatch(secret):
-                raise _denied(E_PASSWORD, "invalid secret_access_key format")
-            if key.secret != secret:
-                raise _denied(E_PASSWORD, f"Invalid secret key for key {key_id}")
-            position = self._command_position(key_id, key.user, key.permissions, command)
-            user = self.users.get(key.user)
-            if user is None:
-                raise _denied(E_PASSWORD, f"user {key.user} doesn't exist")
-            if user.suspended:
-                raise _denied(E_PASSWORD, f"user {key.user} is suspended")
-            return key.user, position
+            time, date = self.timestamp()
+            try:
+                owner, position = self._checked_access_key(key_id, secret, command)
+            except HestiaExit:
+                self.auth_log.append(f"{date} {time} {key_id or 'api'} {ip} failed to login")
+                raise
+            self.auth_log.append(f"{date} {time} {key_id} {ip} {command} successfully launched")
+            return owner, position
+
+    def _checked_access_key(self, key_id: str, secret: str, command: str) -> tuple[str, int]:
+        """The checks of v-check-access-key, in its order."""
+        if not _KEY_ID_RE.fullmatch(key_id):
+            raise _denied(E_PASSWORD, f"invalid access_key_id format :: {key_id}")
+        key = self.access_keys.get(key_id)
+        if key is None:
+            raise _denied(E_PASSWORD, f"key {key_id} doesn't exist")
+        if not _SECRET_RE.fullmatch(secret):
+            raise _denied(E_PASSWORD, "invalid secret_access_key format")
+        if key.secret != secret:
+            raise _denied(E_PASSWORD, f"Invalid secret key for key {key_id}")
+        position = self._command_position(key_id, key.user, key.permissions, command)
+        user = self.users.get(key.user)
+        if user is None:
+            raise _denied(E_PASSWORD, f"user {key.user} doesn't exist")
+        if user.suspended:
+            raise _denied(E_PASSWORD, f"user {key.user} is suspended")
+        return key.user, position
 
     def _command_position(self, key_id: str, owner: str, permissions: tuple[str, ...], command: str) -> int:
         """`check_access_key_cmd`: the script must exist, then be in one of the key's profiles."""
@@ -59,11 +73,18 @@ class AuthChecks(Checks):
             entry = self.passwd.get(self.settings.root_user)
             return entry is not None and verify_password(password, entry.hash)
 
-    def check_legacy_key(self, key: str) -> bool:
-        """`v-check-api-key` on data/keys/<basename(hash)>; key files under 16 characters fail (§2.2)."""
+    def check_legacy_key(self, key: str, ip: str = "127.0.0.1") -> bool:
+        """`v-check-api-key` on data/keys/<basename(hash)>; key files under 16 characters fail (§2.2).
+
+        Like the script, it appends `DATE TIME api IP successfully launched` or `... failed to login` to auth.log.
+        """
         with self.lock:
             name = posixpath.basename(key)
-            return len(name) >= 16 and name in self.legacy_keys
+            valid = len(name) >= 16 and name in self.legacy_keys
+            time, date = self.timestamp()
+            outcome = "successfully launched" if valid else "failed to login"
+            self.auth_log.append(f"{date} {time} api {ip} {outcome}")
+            return valid
 
     def make_tmp_file(self, content: str, name: str) -> None:
         """`v-make-tmp-file`: the PHP code writes arg1 plus a newline to /tmp/<basename(arg2)>."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from hestia_mock.commands.registry import COMMANDS
+from hestia_mock.fs import disk_usage_mb
 from hestia_mock.state import (
     E_ARGS,
     E_DISABLED,
@@ -137,6 +138,22 @@ class Checks(HestiaState):
         """`is_object_unsuspended web` → 5."""
         if domain.conf.get("SUSPENDED") == "yes":
             raise fail(E_SUSPENDED, f"web {domain.name} is suspended")
+
+    def recount_web_usage(self, user: User) -> None:
+        """Every web rebuild's recount (§13.4): domain U_DISK from its folder tree, then the user's sums."""
+        for domain in user.domains.values():
+            domain.conf["U_DISK"] = str(disk_usage_mb(self.fs.real(f"/home/{user.name}/web/{domain.name}")))
+        self.sum_web_usage(user)
+
+    def sum_web_usage(self, user: User) -> None:
+        """`recalc_user_disk_usage` + `recalc_user_bandwidth_usage` over web.conf, and the SSL count."""
+        domains = [d.conf for d in user.domains.values()]
+        conf = user.conf
+        web = sum(int(d.get("U_DISK") or 0) for d in domains)
+        others = sum(int(conf.get(k) or 0) for k in ("U_DISK_MAIL", "U_DISK_DB", "U_DISK_DIRS"))
+        conf["U_DISK_WEB"], conf["U_DISK"] = str(web), str(web + others)
+        conf["U_BANDWIDTH"] = str(sum(int(d.get("U_BANDWIDTH") or 0) for d in domains))
+        conf["U_WEB_SSL"] = str(sum(d.get("SSL") == "yes" for d in domains))
 
     def package_of(self, name: str) -> Package:
         """`is_object_valid package` → 3."""

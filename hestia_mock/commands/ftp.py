@@ -36,7 +36,9 @@ class FtpCommands(Checks):
             raise fail(E_EXISTS, f"ftp user {full} already exists")
         domain_dir = f"/home/{name}/web/{domain.name}"
         home = self._checked_ftp_dir(domain_dir, raw_path) if raw_path else domain_dir
-        if not password:
+        # The folder exists by now. useradd refuses a home holding ':' (its exit status is not checked), then
+        # chpasswd fails for the missing account: the PAM message, no account (HESTIA_API.md §13.1).
+        if not password or ":" in home:
             raise HestiaExit(E_INVALID, PAM_ERROR)
         entry = PasswdEntry(full, "ftp", home, hash_password(password), owner=user.name)
         self.passwd[full] = entry

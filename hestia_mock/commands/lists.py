@@ -70,8 +70,9 @@ class ListCommands(Checks):
 
     @command("v-list-user-packages", "[FORMAT]")
     def v_list_user_packages(self, *args: str) -> str:
-        """Every package, in file (modification) order (§6.9)."""
-        rows = [(p.name, [(k, p.values.get(k, "")) for k in PACKAGE_LIST_KEYS]) for p in self.packages.values()]
+        """Every package, newest file first (`ls --sort=time`, §13.8); packages are kept in creation order."""
+        newest_first = reversed(list(self.packages.values()))
+        rows = [(p.name, [(k, p.values.get(k, "")) for k in PACKAGE_LIST_KEYS]) for p in newest_first]
         return render(rows, _fmt(args, 1), "PKG_NAME", _PACKAGE_COLUMNS)
 
     @command("v-list-user-ips", "USER [FORMAT]")
@@ -86,7 +87,8 @@ class ListCommands(Checks):
             for ip in self.ips.values()
             if ip.owner == user.name or (ip.owner == root and ip.status == "shared")
         ]
-        return render(rows, _fmt(args, 2), "IP", _IP_COLUMNS)
+        # Like v-list-user, the inner closing brace is indented by 8 spaces (§13.7).
+        return render(rows, _fmt(args, 2), "IP", _IP_COLUMNS, inner_close=8)
 
     @command("v-list-fs-directory", "USER [DIRECTORY]", usage="[PATH]")
     def v_list_fs_directory(self, *args: str) -> str:

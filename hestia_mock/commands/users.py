@@ -34,6 +34,10 @@ _USAGE_CHECKS = (
     ("DISK_QUOTA", "U_DISK", "DISK"),
     ("BANDWIDTH", "U_BANDWIDTH", "BANDWIDTH"),
 )
+# The list as v-add-user prints it after a reserved name (HESTIA_API.md §13.11).
+_RESERVED_LIST = (
+    "List of reserved names: aria aria_log mysql mysql_upgrade ib ib_buffer ddl ddl_recovery performance sudo"
+)
 _COUNTERS = {key for key in USER_ONE_KEYS if key.startswith(("U_", "SUSPENDED_"))} | {"IP_OWNED"}
 
 
@@ -63,7 +67,7 @@ class UserCommands(Checks):
         self.check_simple_format(package_name, "package")
         self.check_simple_format(full_name, "name")
         if name.lower() in RESERVED_USERS:
-            raise fail(E_INVALID, f"invalid user format :: {name}")
+            raise fail(E_INVALID, f"The user name '{name}' is reserved and cannot be used. {_RESERVED_LIST}")
         if name in self.passwd or name in self.users:
             raise fail(E_EXISTS, f"user {name} exists")
         package = self.package_of(package_name)
@@ -147,6 +151,7 @@ class UserCommands(Checks):
                 self.bump(user.conf, "SUSPENDED_WEB")
         user.conf["SUSPENDED"] = "yes"
         self.bump(self.root_conf, "SUSPENDED_USERS")
+        self.recount_web_usage(user)  # v-suspend-web-domains rebuilds every domain (§13.4)
         return ""
 
     @command("v-unsuspend-user", "USER [RESTART]")
@@ -164,6 +169,7 @@ class UserCommands(Checks):
         user.conf["SUSPENDED"] = "no"
         user.conf["SUSPENDED_WEB"] = "0"
         self.bump(self.root_conf, "SUSPENDED_USERS", -1)
+        self.recount_web_usage(user)
         return ""
 
     @command("v-change-user-password", "USER [PASSWORD]", secret=(2,))

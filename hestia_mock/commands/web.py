@@ -48,8 +48,17 @@ class WebCommands(Checks):
         self.need_args(args, 1, "v-list-web-domains")
         self.check_user_format(arg(args, 1))
         user = self.user_of(arg(args, 1))
-        rows = [(d.name, self._web_pairs(user, d, WEB_LIST_KEYS)) for d in user.domains.values()]
-        return render(rows, args[1] if len(args) > 1 else "shell", "DOMAIN", _SHELL_COLUMNS)
+        # Every line is parsed into the same shell variables, never reset: a key a line lacks (FTP_PATH before
+        # the first FTP account, AUTH_USER, ...) shows the previous line's value (HESTIA_API.md §13.2).
+        carried: dict[str, str] = {}
+        rows = []
+        for domain in user.domains.values():
+            carried.update(domain.conf)
+            rows.append((domain.name, self._web_pairs(user, domain, WEB_LIST_KEYS, carried)))
+        fmt = args[1] if len(args) > 1 else "shell"
+        if fmt == "shell":
+            return _shell_rows(rows)
+        return _csv_rows(rows) if fmt == "csv" else render(rows, fmt, "DOMAIN", _SHELL_COLUMNS)
 
     @command("v-list-web-domain", "USER DOMAIN [FORMAT]")
     def v_list_web_domain(self, *args: str) -> str:
@@ -102,7 +111,8 @@ class WebCommands(Checks):
             "FTP_MD5": "",
             "BACKEND": user.conf.get("BACKEND_TEMPLATE", "default"),
             "PROXY": user.conf.get("PROXY_TEMPLATE", "default"),
-            "PROXY_EXT": arg(args, 6) or DEFAULT_PROXY_EXT,
+            # Without a proxy server (nginx only) nothing is proxied: PROXY_EXT stays empty (§13.5).
+            "PROXY_EXT": (arg(args, 6) or DEFAULT_PROXY_EXT) if self.settings.proxy_system else "",
             "STATS": "",
             "STATS_USER": "",
             "STATS_CRYPT": "",
@@ -125,6 +135,7 @@ class WebCommands(Checks):
             raise fail(E_SUSPENDED, f"web {domain.name} is suspended")
         domain.conf["SUSPENDED"] = "yes"
         self.bump(user.conf, "SUSPENDED_WEB")
+        self.recount_web_usage(user)
         return ""
 
     @command("v-unsuspend-web-domain", "USER DOMAIN [RESTART]")
@@ -135,6 +146,7 @@ class WebCommands(Checks):
             raise fail(E_UNSUSPENDED, f"web {domain.name} is not suspended")
         domain.conf["SUSPENDED"] = "no"
         self.bump(user.conf, "SUSPENDED_WEB", -1)
+        self.recount_web_usage(user)
         return ""
 
     def _web_toggle_target(self, args: tuple[str, ...], command_name: str) -> tuple[User, WebDomain]:
@@ -147,8 +159,10 @@ class WebCommands(Checks):
         user = self.user_of(arg(args, 1))
         return user, self.domain_of(user, arg(args, 2))
 
-    def _web_pairs(self, user: User, domain: WebDomain, keys: tuple[str, ...]) -> list[tuple[str, str]]:
-        conf = domain.conf
+    def _web_pairs(
+        self, user: User, domain: WebDomain, keys: tuple[str, ...], values: dict[str, str] | None = None
+    ) -> list[tuple[str, str]]:
+        conf = domain.conf if values is None else values
         docroot = conf.get("CUSTOM_DOCROOT") or f"/home/{user.name}/web/{domain.name}/public_html/"
         return [(key, docroot if key == "DOCUMENT_ROOT" else conf.get(key, "")) for key in keys]
 
@@ -210,3 +224,31 @@ def _alias_value(domain: str, aliases: list[str], ip: Ip) -> str:
     if ip.name:
         value = f"{value},{ip.name}" if value else ip.name
     return value
+
+
+# v-list-web-domains' shell format: two fixed header lines, then the rows as echo prints them (§13.3).
+_SHELL_HEADER = (
+    "DOMAIN   IP   TPL   SSL   DISK   BW   SPND   DATE",
+    "------   --   ---   ---   ----   --   ----   -----",
+)
+_CSV_HEADER = (
+    "DOMAIN,IP,IP6,DOCROOT,U_DISK,U_BANDWIDTH,TPL,ALIAS,STATS,STATS_USER,SSL,SSL_HOME,LETSENCRYPT,FTP_USER,"
+    "FTP_PATH,AUTH_USER,BACKEND,PROXY,PROXY_EXT,SUSPENDED,TIME,DATE"
+)
+_CSV_QUOTED = frozenset({"ALIAS", "STATS_USER", "FTP_USER", "FTP_PATH", "AUTH_USER", "PROXY_EXT"})
+
+
+def _shell_rows(rows: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    lines = list(_SHELL_HEADER)
+    for name, pairs in rows:
+        values = dict(pairs)
+        lines.append(" ".join([name, *(values[key] for _, key in _SHELL_COLUMNS)]))
+    return "\n".join(lines)
+
+
+def _csv_rows(rows: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """The csv format: a fixed header, and some columns always in double quotes."""
+    lines = [_CSV_HEADER]
+    for name, pairs in rows:
+        lines.append(",".join([name, *(f'"{v}"' if k in _CSV_QUOTED else v for k, v in pairs)]))
+    return "\n".join(lines)

@@ -2,7 +2,12 @@
  *
  * Everything works without it: popup links open full pages, forms post normally. With it:
  * - a link marked data-dialog opens the <dialog id="modal"> filled with the fragment the same URL returns when
- *   asked with the header "X-Fragment: 1"; forms inside still post as full pages (CSRF token included);
+ *   asked with the header "X-Fragment: 1"; forms inside are posted by fetch with the same header and the answer
+ *   (errors next to their field, the password shown once, "already done") stays in the dialog; a finished change
+ *   answers 204 with X-Redirect, where the page then goes (its flash message is still waiting there);
+ * - the submit button is disabled while its form is on its way (a double click sends one form);
+ * - folder fields marked data-folders-url get their <datalist> filled with the domain's folders;
+ * - password fields get a Show/Hide button;
  * - focus moves into the dialog, Escape closes it (native <dialog> behaviour) and focus returns to the opener;
  * - buttons marked data-copy-target copy the text of the element with that id;
  * - a search box marked data-filter-target hides the cards on this page that do not match as the customer types
@@ -29,6 +34,105 @@
     root.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.hidden = false;
     });
+    root.querySelectorAll("input[data-folders-url][list]").forEach(fillFolders);
+    root.querySelectorAll("[data-toggle-password]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function fillFolders(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list || list.options.length) {
+      return;
+    }
+    fetch(input.getAttribute("data-folders-url"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { folders: [] }; })
+      .then(function (data) {
+        (data.folders || []).forEach(function (name) {
+          var option = document.createElement("option");
+          option.value = name;
+          list.appendChild(option);
+        });
+      })
+      .catch(function () { /* suggestions are a convenience: typing still works */ });
+  }
+
+  function togglePassword(button) {
+    var input = document.getElementById(button.getAttribute("data-toggle-password"));
+    if (!input) {
+      return;
+    }
+    var show = input.type === "password";
+    input.type = show ? "text" : "password";
+    button.textContent = show ? "Hide" : "Show";
+    button.setAttribute("aria-pressed", show ? "true" : "false");
+  }
+
+  function typedPasswords(form) {
+    var kept = {};
+    form.querySelectorAll("input[type='password']").forEach(function (input) {
+      if (input.name && input.value) {
+        kept[input.name] = input.value;
+      }
+    });
+    return kept;
+  }
+
+  function restorePasswords(root, kept) {
+    // WTForms never renders a password back; keep what the customer typed when the form returns with errors.
+    Object.keys(kept).forEach(function (name) {
+      var input = root.querySelector("input[type='password'][name='" + name + "']");
+      if (input && !input.value) {
+        input.value = kept[name];
+      }
+    });
+  }
+
+  function submitInDialog(form, submitter) {
+    var buttons = form.querySelectorAll("button[type='submit'], button:not([type])");
+    buttons.forEach(function (button) { button.disabled = true; });
+    form.setAttribute("aria-busy", "true");
+    var kept = typedPasswords(form);
+    var data = new FormData(form);
+    if (submitter && submitter.name) {
+      data.append(submitter.name, submitter.value);
+    }
+    var method = (form.getAttribute("method") || "get").toUpperCase();
+    var url = form.action;
+    var options = { method: method, headers: { "X-Fragment": "1" }, credentials: "same-origin" };
+    if (method === "GET") {
+      url += (url.indexOf("?") === -1 ? "?" : "&") + new URLSearchParams(data).toString();
+    } else {
+      options.body = data;
+    }
+    fetch(url, options)
+      .then(function (response) {
+        var next = response.headers.get("X-Redirect");
+        if (next) {
+          window.location.assign(next);
+          return null;
+        }
+        var type = response.headers.get("Content-Type") || "";
+        if (response.redirected || type.indexOf("text/html") !== 0) {
+          window.location.assign(response.url);
+          return null;
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (html !== null) {
+          showFragment(html);
+          restorePasswords(document.getElementById("modal-body"), kept);
+        }
+      })
+      .catch(function () {
+        showFragment("<h2 class=\"modal-title\">No answer</h2><div class=\"alert alert-error\" role=\"alert\">" +
+          "The panel did not answer. Reload the page to see whether the change was made.</div>");
+      })
+      .finally(function () {
+        form.removeAttribute("aria-busy");
+        buttons.forEach(function (button) { button.disabled = false; });
+      });
   }
 
   function closeDialog() {
@@ -54,7 +158,7 @@
     if (!dialog.open) {
       dialog.showModal();
     }
-    var target = firstFocusable(body);
+    var target = body.querySelector("[aria-invalid='true']") || firstFocusable(body);
     if (target) {
       target.focus();
     }
@@ -125,13 +229,21 @@
     }
     var label = button.textContent;
     copyText(source.textContent.trim()).then(
-      function () { button.textContent = "Copied"; button.classList.add("is-done"); },
+      function () { button.textContent = "Copied"; button.classList.add("is-done"); announce("Copied"); },
       function () { button.textContent = "Select and copy"; selectText(source); }
     );
     window.setTimeout(function () {
       button.textContent = label;
       button.classList.remove("is-done");
     }, 2000);
+  }
+
+  function announce(text) {
+    var live = document.getElementById("live");
+    if (live) {
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = text; }, 50);  // a change, even for the same text
+    }
   }
 
   function selectText(element) {
@@ -185,10 +297,32 @@
       copyFrom(copy);
       return;
     }
+    var toggle = target.closest("[data-toggle-password]");
+    if (toggle) {
+      togglePassword(toggle);
+      return;
+    }
     // A click on the backdrop (the dialog element itself, outside its body) closes the popup.
     if (target === dialogElement()) {
       closeDialog();
     }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();  // the same form is already on its way (double click, Enter twice)
+      return;
+    }
+    if (form.closest("dialog") && typeof fetch === "function") {
+      event.preventDefault();
+      submitInDialog(form, event.submitter);
+      return;
+    }
+    form.setAttribute("aria-busy", "true");  // a full-page post: the next submit of it is the double one
   });
 
   document.addEventListener("input", function (event) {
@@ -196,6 +330,13 @@
     if (target instanceof HTMLInputElement && target.hasAttribute("data-filter-target")) {
       filterCards(target);
     }
+  });
+
+  window.addEventListener("pageshow", function () {
+    // Back to a page kept in the browser's cache: its forms are no longer on their way.
+    document.querySelectorAll("form[aria-busy='true']").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+    });
   });
 
   document.addEventListener("DOMContentLoaded", function () {

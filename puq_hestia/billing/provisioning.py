@@ -146,6 +146,9 @@ def run_action(action: str, params: Mapping[str, Any], ctx: ProvisioningContext 
     if action in ENDS_SESSIONS and ctx.store is not None and outcome.user:
         # SECURITY.md 34: a copied panel cookie stops working once billing changed who may use the account.
         ctx.store.end_sessions(ctx.server_id, outcome.user)
+    if outcome.ends_account and ctx.store is not None:
+        # After the audit, so the terminate itself is archived with the account's activity (SECURITY.md 29).
+        ctx.store.bury_account(ctx.server_id, outcome.user, ctx.reseller_id or "")
     return HookResult({"result": "success", **outcome.fields})
 
 
@@ -179,6 +182,9 @@ def _run(spec: Action, params: Mapping[str, Any], ctx: ProvisioningContext) -> O
     if spec.account and ctx.reseller_id is not None and ctx.store is not None:
         user = username_param(params)
         if ctx.store.account_owner(ctx.server_id, user) != ctx.reseller_id:
+            if spec.gone_ok and ctx.store.buried_by(ctx.server_id, user, ctx.reseller_id):
+                # Answered from the tombstone: no Hestia call, and nothing written on a later account of the name.
+                return Outcome(note="already gone")
             raise Failure(Kind.FOREIGN, "No such account for this reseller.", user=user)
     built: list[HestiaClient] = []
 

@@ -169,6 +169,7 @@ class PathChanged:
 
     card: FtpCard
     reset_to_root: bool
+    requested: str = ""  # the folder asked for (relative, normalised): what "create it instead" would make
 
 
 def build_overview(user: str, domains: Iterable[WebDomain], user_suspended: bool) -> Overview:

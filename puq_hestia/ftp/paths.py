@@ -20,8 +20,10 @@ __all__ = [
     "absolute_ftp_path",
     "domain_dir",
     "is_inside",
+    "is_plain_segment",
     "normalize_ftp_path",
     "quote_char",
+    "strip_domain_dir",
 ]
 
 MAX_LENGTH = 200
@@ -98,6 +100,11 @@ def normalize_ftp_path(raw: str, *, base: str | None = None) -> str:
     return relative
 
 
+def is_plain_segment(name: str) -> bool:
+    """Whether NAME is one folder name the segment rule accepts (to offer only folders that can be chosen)."""
+    return _SEGMENT_RE.fullmatch(name) is not None
+
+
 def _check_name(kind: str, value: str) -> None:
     """Refuse a user or domain name that could not be one path component."""
     plain = value.isascii() and value.isprintable() and " " not in value and "/" not in value
@@ -128,3 +135,19 @@ def is_inside(directory: str, candidate: str) -> bool:
     if root in ("/", "//"):
         return True
     return target == root or target.startswith(root + "/")
+
+
+def strip_domain_dir(raw: str, user: str, domain: str) -> str:
+    """Accept a pasted absolute Hestia path: ``/home/USER/web/DOMAIN/x`` becomes ``x`` (issue 19).
+
+    Any other path under ``/home/`` is outside the web domain and refused; everything else is left for
+    ``normalize_ftp_path`` (which already drops a leading and a trailing ``/``). Surrounding whitespace from a
+    paste is dropped here, before the strict character rule sees it.
+    """
+    text = raw.strip()
+    base = domain_dir(user, domain)
+    if text == base or text.startswith(base + "/"):
+        return text[len(base):]
+    if text.startswith("/home/"):
+        raise InvalidPathError(f"The folder must be inside the web domain's folder {base}.")
+    return text

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from puq_hestia.ftp import credentials, paths
+from puq_hestia.ftp.expiry import forget_end
+from puq_hestia.ftp.invitations import revoke_for
 from puq_hestia.ftp.limits import FtpLimits, Quota
 from puq_hestia.ftp.models import (
     Created,
@@ -121,7 +123,7 @@ class FtpService:
         suffix, password, folder = _all_valid(
             lambda: self._suffix(user, suffix),
             lambda: self._password(password),
-            lambda: self._checked(lambda: paths.normalize_ftp_path(path), "path"),
+            lambda: self._folder(user, domain, path),
         )
         username = f"{user}_{suffix}"
         if known.has_account(username):
@@ -150,20 +152,28 @@ class FtpService:
         card = FtpCard.for_new(known.domain(domain), user, username, known.path_of(domain, username))
         return PasswordChanged(card=card, password=password, generated=generated)
 
-    def change_path(self, user: str, domain: str, username: str, path: str) -> PathChanged:
-        """v-change-web-domain-ftp-path USER DOMAIN FTP_USER PATH; a missing folder resets to the domain root."""
+    def change_path(self, user: str, domain: str, username: str, path: str, *,
+                    create_missing: bool = False) -> PathChanged:
+        """v-change-web-domain-ftp-path USER DOMAIN FTP_USER PATH; a missing folder resets to the domain root.
+
+        With CREATE_MISSING (the customer's explicit "create it and use it instead"), a missing folder is made
+        first with v-add-fs-directory, one level at most (Hestia's readlink -f refuses deeper ones).
+        """
         known = self._require_editable(user, domain, username)
-        folder = self._checked(lambda: paths.normalize_ftp_path(path), "path")
+        folder = requested = self._folder(user, domain, path)
         with self._failure_audited(user, "ftp.change_path", domain, username):
             reset = bool(folder) and not self._folder_exists(user, domain, folder)
-            if reset:
+            if reset and create_missing:
+                self._make_folder(user, domain, folder)
+                reset = False
+            elif reset:
                 folder = ""
             self._mutate(user, domain, lambda: self.client.ftp.change_path(user, domain, username, folder))
         self._index.set_path(user, domain, username, folder)
         outcome = "reset_to_root" if reset else "success"
         self._audit(user, "ftp.change_path", domain, username, outcome, f"folder=/{folder}")
         card = FtpCard.for_new(known.domain(domain), user, username, folder)
-        return PathChanged(card=card, reset_to_root=reset)
+        return PathChanged(card=card, reset_to_root=reset, requested=requested)
 
     def delete(self, user: str, domain: str, username: str) -> None:
         """v-delete-web-domain-ftp USER DOMAIN FTP_USER; allowed on a suspended domain, like Hestia."""
@@ -177,6 +187,8 @@ class FtpService:
         except NotOwnedError:
             outcome = "already"  # SECURITY.md 23: already gone is the goal reached
         self._index.remove_account(user, domain, username)
+        revoke_for(self.store, self.server_id, username)  # its invitation links die with it (issue 17)
+        forget_end(self.store, self.server_id, username)
         self._audit(user, "ftp.delete", domain, username, outcome)
 
     # -- helpers ---------------------------------------------------------------------------------------------
@@ -202,6 +214,8 @@ class FtpService:
         """The customer's suffix after validation, or a random one."""
         if not suffix:
             return credentials.generate_suffix(user, rng=self._rng)
+        if suffix.startswith(f"{user}_"):
+            suffix = suffix[len(user) + 1:]  # the full login typed (alice_designer): Hestia adds the prefix itself
         return self._checked(lambda: credentials.validate_suffix(user, suffix), "suffix")
 
     def _password(self, password: str | None) -> str:
@@ -217,6 +231,27 @@ class FtpService:
             return check()
         except ValueError as e:
             raise InvalidInputError(str(e), field=field) from e
+
+    def folders(self, user: str, domain: str) -> list[str]:
+        """Folders to offer in a folder field: the domain folder's own (one v-list-fs-directory) and known ones."""
+        self._require_owned(user, domain)
+        entries = self.client.list_directory(user, paths.domain_dir(user, domain)) or []
+        found = {entry.name for entry in entries[1:] if entry.is_dir and paths.is_plain_segment(entry.name)}
+        found.update(card.path for card in self.listing(user).cards_for(domain) if card.path)
+        return sorted(found)
+
+    def _folder(self, user: str, domain: str, path: str) -> str:
+        """The typed or pasted folder, relative to the domain folder, or a form error on the path field."""
+        return self._checked(lambda: paths.normalize_ftp_path(paths.strip_domain_dir(path, user, domain)), "path")
+
+    def _make_folder(self, user: str, domain: str, folder: str) -> None:
+        """v-add-fs-directory of one folder under the domain; Hestia's refusal becomes a folder error."""
+        try:
+            self.client.add_directory(user, paths.absolute_ftp_path(user, domain, folder))
+        except (HestiaInvalidInputError, NotFoundError) as error:
+            raise FolderMissingError(f"The folder /{folder} could not be created (only one missing level can be "
+                                     "created at a time). Nothing was changed.", field="path") from error
+        self._audit(user, "ftp.add_folder", domain, "", "success", f"folder=/{folder}")
 
     def _folder_exists(self, user: str, domain: str, folder: str) -> bool:
         """v-list-fs-directory USER ABSOLUTE_PATH: the folder exists and is a directory."""

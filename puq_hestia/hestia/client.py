@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 
+from puq_hestia.hestia.commands import without_secret_fields
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import (
     AuthenticationError,
@@ -16,6 +17,8 @@ from puq_hestia.hestia.errors import (
     InvalidArgumentsError,
 )
 from puq_hestia.hestia.models import (
+    AccessKeyInfo,
+    ApiProfile,
     DirectoryEntry,
     HestiaUser,
     Package,
@@ -211,6 +214,28 @@ class HestiaClient:
                 raise
             return None
         return parse_directory_listing(output) if output else None
+
+    def add_directory(self, user: str, path: str) -> None:
+        """v-add-fs-directory USER DIRECTORY: ``mkdir -p`` as the user; an absolute path inside its home.
+
+        Hestia answers 2 (invalid destination path) outside /tmp and the home or when more than one level is
+        missing (its readlink -f prints nothing), and 3 when mkdir fails (HESTIA_API.md §7).
+        """
+        if not path.startswith("/"):
+            raise HestiaUsageError("v-add-fs-directory needs an absolute path")  # as for list_directory
+        self._transport.run("v-add-fs-directory", user, path)
+
+
+    def access_key(self, key_id: str) -> AccessKeyInfo:
+        """v-list-access-key ACCESS_KEY_ID json: the key's owner, profiles and comment; its secret is dropped here."""
+        payload = self._transport.run_json("v-list-access-key", key_id, "json")
+        if isinstance(payload, dict):
+            payload = without_secret_fields("v-list-access-key", payload)
+        return AccessKeyInfo.from_hestia(payload)
+
+    def api_profile(self, name: str) -> ApiProfile:
+        """v-list-api API json: a permission profile's role and commands (exit 2 when it does not exist)."""
+        return ApiProfile.from_hestia(self._transport.run_json("v-list-api", name, "json"))
 
 
 def _single(entries: dict[str, Record], key: str, command: str) -> tuple[str, Record]:

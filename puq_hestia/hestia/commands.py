@@ -10,7 +10,7 @@ table, or an argument with a control character, is refused here, before any netw
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from puq_hestia.hestia.errors import HestiaUsageError
@@ -113,10 +113,27 @@ _SPECS = (
     _spec("v-change-user-config-value", "user key value"),
     # Filesystem (§7).
     _spec("v-list-fs-directory", "user [directory]", read_only=True, returns_data=True),
+    # Access keys and their permission profiles (§2.5), for `puq-hestia check`.
+    _spec("v-list-access-key", "access_key_id [format]", read_only=True, returns_data=True),
+    _spec("v-list-api", "api [format]", read_only=True, returns_data=True),
+    _spec("v-add-fs-directory", "user directory"),  # mkdir -p as the user, inside its home (§7)
 )
 
 #: Every command the bridge may run, by name.
 COMMANDS: dict[str, CommandSpec] = {spec.name: spec for spec in _SPECS}
+
+
+#: Output fields that hold a secret, by command: dropped where the answer is parsed, never kept, logged or shown.
+#: v-list-access-key prints the key's SECRET_ACCESS_KEY in clear (HESTIA_API.md §2.5).
+SECRET_OUTPUT_FIELDS: dict[str, frozenset[str]] = {
+    "v-list-access-key": frozenset({"SECRET_ACCESS_KEY"}),
+}
+
+
+def without_secret_fields(name: str, record: Mapping[str, object]) -> dict[str, object]:
+    """Return ``record`` without the secret output fields of command ``name``."""
+    secret = SECRET_OUTPUT_FIELDS.get(name, frozenset())
+    return {key: value for key, value in record.items() if key not in secret}
 
 
 def get_spec(name: str) -> CommandSpec:

@@ -215,6 +215,63 @@ class DirectoryEntry:
         return cls(kind, mode, f"{date} {time}", owner, group, int(size), name)
 
 
+@dataclass(frozen=True)
+class AccessKeyInfo:
+    """An access key as v-list-access-key shows it, without its secret (dropped when parsed, §2.5)."""
+
+    key_id: str
+    user: str
+    permissions: tuple[str, ...]  # profile names; empty: every command (admin keys only)
+    comment: str
+    created: str  # "YYYY-MM-DD HH:MM:SS", or "" for old key files
+
+    @classmethod
+    def from_hestia(cls, payload: Any) -> AccessKeyInfo:
+        """Build from v-list-access-key JSON (a flat object; PERMISSIONS is a JSON array)."""
+        record = _flat_object(payload, "v-list-access-key")
+        created = f"{_text(record, 'DATE')} {_text(record, 'TIME')}".strip()
+        return cls(
+            key_id=_text(record, "ACCESS_KEY_ID"),
+            user=_text(record, "USER"),
+            permissions=_names(record, "PERMISSIONS", "v-list-access-key"),
+            comment=_text(record, "COMMENT"),
+            created=created,
+        )
+
+
+@dataclass(frozen=True)
+class ApiProfile:
+    """A permission profile (v-list-api): which commands a key holding it may run."""
+
+    name: str
+    role: str  # "admin" or "user"
+    commands: tuple[str, ...]
+
+    @classmethod
+    def from_hestia(cls, payload: Any) -> ApiProfile:
+        """Build from v-list-api JSON (a flat object; COMMANDS is a JSON array)."""
+        record = _flat_object(payload, "v-list-api")
+        return cls(_text(record, "API"), _text(record, "ROLE"), _names(record, "COMMANDS", "v-list-api"))
+
+
+def _flat_object(payload: Any, command: str) -> Mapping[str, Any]:
+    if not isinstance(payload, dict):
+        raise HestiaProtocolError(f"{command}: expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def _text(record: Mapping[str, Any], key: str) -> str:
+    value = record.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _names(record: Mapping[str, Any], key: str, command: str) -> tuple[str, ...]:
+    value = record.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise HestiaProtocolError(f"{command}: {key} is not a list of names")
+    return tuple(item for item in value if item)
+
+
 @lru_cache(maxsize=4096)  # the same few folders recur across a big listing (issue 7 profile)
 def normalise_ftp_path(raw: str) -> str:
     """Turn a stored FTP_PATH entry into a relative folder: ``/public_html/`` -> ``public_html``."""

@@ -191,9 +191,11 @@ def check_audit(op: Operation, rig: Rig, said: str) -> None:
     outcome = audit_outcome(op, rig)
     if said == APPLIED:
         assert outcome in ("success", "already", "reset_to_root"), (op.label, outcome)
-    elif op.actor == "hook" and op.audit == "account.create_account" and said == UNCHANGED:
+    elif op.actor == "hook" and op.audit == "account.create_account" and said in (UNCHANGED, UNKNOWN):
         # Nothing is left: the failure is noted on the account when one was made and removed again ("error"),
-        # and nowhere when none was made (a reseller never writes into a stranger's activity list).
+        # and nowhere when none was made (a reseller never writes into a stranger's activity list). An unknown
+        # outcome is not proven made, so it is not the reseller's account and is not written on it either
+        # (SECURITY.md 27); it is noted when the account was proven made and then left unfinished.
         assert outcome in (None, "error"), (op.label, outcome)
     elif op.actor == "hook":
         assert outcome == "error", (op.label, outcome)

@@ -139,7 +139,7 @@ class Rig:
         # WHMCS sends many fields the bridge ignores; a delivery number keeps every signature unique (a repeated
         # signature is a replay, refused by design).
         self.deliveries += 1
-        body = json.dumps(dict(params, delivery=self.deliveries)).encode()
+        body = json.dumps({"action": action, **params, "delivery": self.deliveries}).encode()
         return self.app.test_client().post(f"/hooks/{action}", data=body, headers=signed_headers(body, reseller,
                                                                                               key=key))
 

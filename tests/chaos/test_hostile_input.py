@@ -166,7 +166,7 @@ def test_hook_params(rig: Rig, raw: RawCalls, username: str, password: str, doma
     params = {"username": username, "password": password, "domain": domain, "configoption1": package,
               "configoption2": "on", "clientsdetails": {"email": email}}
     for action in ("create_account", "change_password", "change_package", "suspend_account"):
-        body = json.dumps(params).encode()
+        body = json.dumps({"action": action, **params}).encode()
         response = rig.app.test_client().post(f"/hooks/{action}", data=body, headers=signed_headers(body))
         _judge(response, "hooks")
         assert response.is_json and response.get_json()["result"] in ("success", "error")

@@ -78,28 +78,45 @@ def test_an_idempotent_hook_is_sent_once_more_when_its_answer_is_lost(fresh: Rig
     assert fresh.backend.users["bob"].suspended
 
 
-def test_a_create_left_without_its_domain_is_finished_by_the_same_create(fresh: Rig) -> None:
-    params = {"username": "dave", "password": "Dave-pass-2026", "domain": "dave.example", "configoption2": "on",
-              "clientsdetails": {"email": "dave@example.com"}}
-    fresh.fault(kind="read_timeout")  # v-add-user runs, then nothing answers
-    first = fresh.hook("create_account", params)
+DAVE = {"username": "dave", "password": "Dave-pass-2026", "domain": "dave.example", "configoption2": "on",
+        "clientsdetails": {"email": "dave@example.com"}}
+
+
+def _unsettled_create(rig: Rig, key: str) -> None:
+    """v-add-user runs but its answer is lost, and the evidence check cannot be made: 'may or may not'."""
+    rig.fault(kind="read_timeout", cmd="v-add-user", times=1)
+    rig.fault(kind="read_timeout", cmd="v-check-user-password")
+    first = rig.hook("create_account", DAVE, key=key)
     assert "may or may not" in first.get_json()["message"]
-    assert "dave" in fresh.backend.users and not fresh.backend.users["dave"].domains
-    fresh.clear_faults()
-    again = fresh.hook("create_account", params)
+    assert "dave" in rig.backend.users and not rig.backend.users["dave"].domains
+    assert rig.services.store.account_owner("main", "dave") is None  # not proven made: not claimed
+    rig.clear_faults()
+
+
+def test_a_create_left_unsettled_is_finished_by_the_same_create(fresh: Rig) -> None:
+    _unsettled_create(fresh, "create-dave-1")
+    again = fresh.hook("create_account", DAVE, key="create-dave-1")
     assert again.get_json() == {"result": "success"}
     assert list(fresh.backend.users["dave"].domains) == ["dave.example"]
+    assert fresh.services.store.account_owner("main", "dave") == "reseller-a"
+
+
+def test_a_create_left_unsettled_is_not_finished_under_another_key(fresh: Rig) -> None:
+    _unsettled_create(fresh, "create-dave-1")
+    before = [c["cmd"] for c in fresh.calls()]
+    other = fresh.hook("create_account", DAVE, key="create-dave-2")
+    assert other.status_code == 409
+    mutations = [c["cmd"] for c in fresh.calls()[len(before):] if not c["cmd"].startswith(("v-list-", "v-check-"))]
+    assert mutations == [] and not fresh.backend.users["dave"].domains
 
 
 def test_another_resellers_half_made_account_is_not_adopted(fresh: Rig) -> None:
-    params = {"username": "dave", "password": "Dave-pass-2026", "domain": "dave.example", "configoption2": "on",
-              "clientsdetails": {"email": "dave@example.com"}}
-    fresh.fault(kind="read_timeout")
-    fresh.hook("create_account", params)
-    fresh.clear_faults()
-    other = fresh.hook("create_account", params, reseller="reseller-b")
+    _unsettled_create(fresh, "create-dave-1")
+    seen = len(fresh.calls())
+    other = fresh.hook("create_account", DAVE, reseller="reseller-b", key="create-dave-1")
     assert other.status_code == 409
     assert not fresh.backend.users["dave"].domains
+    assert [c["cmd"] for c in fresh.calls()[seen:]] == ["v-list-user"]  # looked, refused: not even a check
 
 
 def test_an_app_without_rate_limits_does_not_switch_them_off_for_the_next_app(fresh: Rig) -> None:

@@ -62,7 +62,7 @@ def test_changing_to_a_missing_folder_resets_to_the_root(alice: Page, hestia: Mo
     expect(alice).to_have_url("/ftp/alice.example")
     expect(alice.get_by_test_id("flash")).to_have_text(
         "The folder /public_html/does-not-exist does not exist, so the folder of alice_media was reset to the "
-        "domain root (/)."
+        "domain root (/). alice_media can now reach the whole web domain alice.example."
     )
     expect(media.get_by_test_id("folder")).to_have_text("/")
     with ftp_login(hestia, "alice_media", "Media-ftp-2026") as client:

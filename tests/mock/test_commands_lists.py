@@ -24,7 +24,7 @@ def test_list_user_keys(call: Call) -> None:
 
 def test_list_packages(call: Call) -> None:
     packages = json.loads(call("v-list-user-packages", "json").get_data())
-    assert list(packages) == ["default", "system", "small"]
+    assert list(packages) == ["small", "system", "default"]  # newest file first (§13.8)
     assert tuple(packages["small"]) == PACKAGE_LIST_KEYS
     assert (packages["default"]["WEB_DOMAINS"], packages["system"]["DATABASES"]) == ("unlimited", "0")
 
@@ -32,7 +32,7 @@ def test_list_packages(call: Call) -> None:
 def test_list_user_ips(call: Call) -> None:
     response = call("v-list-user-ips", "bob", "json")
     expected = '{\n    "192.0.2.10": {\n        "OWNER": "admin",\n        "STATUS": "shared",\n' \
-               '        "NAME": "",\n        "NAT": ""\n    }\n}'  # fmt: skip
+               '        "NAME": "",\n        "NAT": ""\n        }\n}'  # fmt: skip (inner brace at 8, §13.7)
     assert_reply(response, 200, "0", expected)
 
 

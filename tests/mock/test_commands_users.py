@@ -35,7 +35,9 @@ def test_package_defaults_to_default_only_when_absent(call: Call, backend: Backe
         (("d" * 31, "pw", "d@example.com"), 422, "2", f"Error: invalid user format :: {'d' * 31}"),
         (("dora", "pw", "not-an-email"), 422, "2", "Error: invalid email format :: not-an-email"),
         (("dora", "pw", "d@example.com", "default", "<b>"), 422, "2", "Error: invalid name format :: <b>"),
-        (("MySQL", "pw", "d@example.com"), 422, "2", "Error: invalid user format :: MySQL"),
+        (("MySQL", "pw", "d@example.com"), 422, "2",
+         "Error: The user name 'MySQL' is reserved and cannot be used. List of reserved names: aria aria_log mysql "
+         "mysql_upgrade ib ib_buffer ddl ddl_recovery performance sudo"),
         (("alice", "pw", "d@example.com"), 400, "4", "Error: user alice exists"),
         (("www-data", "pw", "d@example.com"), 400, "4", "Error: user www-data exists"),
         (("alice_media", "pw", "d@example.com"), 400, "4", "Error: user alice_media exists"),

@@ -9,6 +9,7 @@ from hestia_mock_helpers import Call, assert_reply
 
 from hestia_mock.models import Backend
 
+# The demo server is nginx only (no proxy), so PROXY_EXT is empty, as HestiaCP 1.10.3 lists it (§13.5).
 BOB_DOMAINS_JSON = """{
     "bob.example": {
         "IP": "192.0.2.10",
@@ -28,8 +29,7 @@ BOB_DOMAINS_JSON = """{
         "AUTH_USER": "",
         "BACKEND": "default",
         "PROXY": "default",
-        "PROXY_EXT": "jpg,jpeg,gif,png,ico,svg,css,zip,tgz,gz,rar,bz2,doc,xls,exe,pdf,ppt,txt,odt,ods,odp,odf,\
-tar,wav,bmp,rtf,js,mp3,avi,mpeg,flv,html,htm",
+        "PROXY_EXT": "",
         "SUSPENDED": "no",
         "TIME": "10:00:00",
         "DATE": "2026-01-15"

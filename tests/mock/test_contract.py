@@ -43,7 +43,9 @@ SEED: dict[str, Any] = {
                     "conf": {"SSL": "yes", "LETSENCRYPT": "yes", "U_DISK": "37", "U_BANDWIDTH": "112",
                              "BACKEND": "PHP-8_3"},
                 },
-                "shop.example.org": {"suspended": True},
+                # Its line holds FTP_PATH='' (an FTP account came and went); a line without the key would show
+                # the previous domain's FTP_PATH instead (HESTIA_API.md §13.2).
+                "shop.example.org": {"suspended": True, "conf": {"FTP_PATH": ""}},
             },
         },
     },
@@ -103,3 +105,54 @@ def test_user_model_matches_recorded_output(client: HestiaClient) -> None:
 def test_user_output_keeps_hestias_key_order(client: HestiaClient) -> None:
     raw = client._transport.run_json("v-list-user", "alice", "json")
     assert list(raw["alice"]) == list(recorded("user.json")["alice"])
+
+
+# HESTIA_API.md §13.2, recorded: the second domain never had an FTP account and lists the first one's FTP_PATH.
+CARRY_OVER_SEED: dict[str, Any] = {
+    **SEED,
+    "users": {
+        "admin": SEED["users"]["admin"],
+        "alice": {
+            "password": "Alice-demo-2026", "email": "alice@example.com", "name": "Alice Example",
+            "domains": {
+                "site.example": {"ftp": [{"suffix": "web", "password": "Web-ftp-2026", "path": "public_html"}]},
+                "fresh.example": {},
+            },
+        },
+    },
+}  # fmt: skip
+
+
+def test_carried_over_ftp_path_matches_the_recording_and_is_ignored(tmp_path: Path) -> None:
+    backend = Backend(root=tmp_path)
+    backend.load_seed(CARRY_OVER_SEED)
+    config = ServerConfig(URL, access_key="PUQDEMOACCESSKEY0001", secret_key="puqdemosecret000000000000000000000000001")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        bridge.install(rsps, backend, url=URL)
+        client = HestiaClient(config)
+        raw = client._transport.run_json("v-list-web-domains", "alice", "json")
+        domains = {d.name: d for d in client.web_domains("alice")}
+    backend.close()
+    expected = recorded("web_domains_carry_over.json")
+    for domain in expected:
+        for key in ("FTP_USER", "FTP_PATH", "DOCUMENT_ROOT", "ALIAS", "PROXY_EXT", "PROXY", "BACKEND"):
+            assert raw[domain][key] == expected[domain][key], (domain, key)
+    assert domains["fresh.example"].ftp_accounts == ()
+    assert [a.username for a in domains["site.example"].ftp_accounts] == ["alice_web"]
+
+
+def test_fresh_install_packages_match_the_shipped_files_newest_first(client: HestiaClient, tmp_path: Path) -> None:
+    """HESTIA_API.md §13.8, §13.10: a fresh install's two packages, byte for byte, system (copied last) first."""
+    backend = Backend(root=tmp_path / "fresh")
+    backend.load_seed({**SEED, "packages": {"default": {}, "system": {}}})
+    assert backend.v_list_user_packages("json") + "\n" == (DATA / "packages_shipped.json").read_text()
+    backend.close()
+    assert [p.name for p in client.users.packages()] == ["default"]
+
+
+def test_access_key_and_profile_read_from_the_mock_without_the_secret(client: HestiaClient) -> None:
+    key = client.access_key("PUQDEMOACCESSKEY0001")
+    assert (key.key_id, key.user, key.permissions) == ("PUQDEMOACCESSKEY0001", "admin", ())
+    assert "puqdemosecret" not in repr(key)
+    profile = client.api_profile("billing")
+    assert (profile.role, "v-add-web-domain-ftp" in profile.commands) == ("admin", False)

@@ -64,7 +64,8 @@ def test_connection_details_popup_has_copy_buttons_and_the_filezilla_file(alice:
     assert 'href="/ftp/alice.example/alice_media/filezilla.xml"' in html
     assert 'href="/ftp" data-close' in html
     assert ('<pre class="share-text" id="ftp-alice_media-all">FTP access to alice.example\nHost: ftp.hestia.test\n'
-            "Port: 21\nProtocol: Explicit FTPS (FTP over TLS)\nLogin: alice_media\nFolder: /public_html/media\n"
+            "Port: 21\nProtocol: Explicit FTPS (FTP over TLS)\nLogin: alice_media\n"
+            "Folder: you start in /public_html/media of alice.example (shown as / in your FTP client)\n"
             "Password: sent separately</pre>") in html
     assert 'data-copy-target="ftp-alice_media-all"' in html
     assert calls.commands() == []  # the stored listing and the server's settings are enough

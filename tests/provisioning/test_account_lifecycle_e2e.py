@@ -59,8 +59,10 @@ def add_ftp_user(browser: requests.Session, bridge: LiveBridge, domain: str) -> 
     """Use the panel's simple Add form; return the generated login and password shown once."""
     form = browser.get(f"{bridge.url}/ftp/add", params={"domain": domain}, timeout=10)
     assert form.status_code == 200
-    result = browser.post(f"{bridge.url}/ftp/add", data={"csrf_token": csrf_token(form.text), "domain": domain},
-                          timeout=10)
+    once = re.search(r'name="once" value="([^"]+)"', form.text)  # the form's one-time token (SECURITY.md 40)
+    assert once, "no one-time token in the form"
+    result = browser.post(f"{bridge.url}/ftp/add", timeout=10,
+                          data={"csrf_token": csrf_token(form.text), "domain": domain, "once": once.group(1)})
     assert result.status_code == 201, result.text
     password = html.unescape(re.search(r'data-testid="new-password">([^<]+)<', result.text).group(1))  # type: ignore[union-attr]
     login = re.search(r"<strong>(erin_[a-z0-9]+)</strong>", result.text).group(1)  # type: ignore[union-attr]
@@ -97,5 +99,7 @@ def test_the_whole_life_of_an_account(live_bridge: LiveBridge) -> None:
     assert hook(bridge, "terminate_account", {"username": "erin"}) == {"result": "success"}
     assert not ftp_login_works(bridge, login, password)
     assert requests.get(link, timeout=10, allow_redirects=False).status_code == 410
-    fresh = hook(bridge, "single_sign_on", {"username": "erin"})["redirectTo"]
-    assert requests.get(fresh, timeout=10, allow_redirects=False).status_code == 410
+    # The terminate ended the reseller's ownership (SECURITY.md 29): no new link for the name.
+    body = json.dumps({"action": "single_sign_on", "nonce": str(time.monotonic_ns()), "username": "erin"}).encode()
+    refused = requests.post(f"{bridge.url}/hooks/single_sign_on", data=body, headers=hook_headers(body), timeout=10)
+    assert refused.status_code == 404 and refused.json()["result"] == "error"

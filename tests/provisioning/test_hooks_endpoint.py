@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from provisioning_support import Mock, hook_headers, panel_store, post_hook, whmcs_params
+from provisioning_support import Mock, hook_headers, panel_store, pin_hooks_clock, post_hook, whmcs_params
 
 from puq_hestia.store import Store
 
 NEW_ACCOUNT = {k: v for k, v in whmcs_params().items() if not k.startswith("server")}
+CREATE = {"action": "create_account"}
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_a_body_changed_after_signing_is_401(http: FlaskClient, mock: Mock, stor
 
 
 def test_the_same_signed_request_is_refused_the_second_time(http: FlaskClient, mock: Mock) -> None:
-    body = json.dumps({"username": "dave"}).encode()
+    body = json.dumps({"action": "suspend_account", "username": "dave"}).encode()
     headers = hook_headers(body)
     post_hook(http, "create_account", NEW_ACCOUNT)
     assert http.post("/hooks/suspend_account", data=body, headers=headers).status_code == 200
@@ -192,7 +193,7 @@ def test_a_taken_name_of_another_reseller_is_refused_without_a_change(http: Flas
 def test_terminate_repeats_as_success_for_the_owner(http: FlaskClient, mock: Mock) -> None:
     post_hook(http, "create_account", NEW_ACCOUNT)
     assert post_hook(http, "terminate_account", {"username": "dave"}).status_code == 200
-    again = post_hook(http, "terminate_account", {"username": "dave"}, timestamp=int(time.time()) - 1)
+    again = post_hook(http, "terminate_account", {"username": "dave"}, timestamp=pin_hooks_clock(http) - 1)
     assert (again.status_code, again.get_json()) == (200, {"result": "success"})
     assert mock.user("dave") is None
 
@@ -210,10 +211,11 @@ def test_single_sign_on_returns_a_panel_link(http: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("raw", "status"),
     [(b"{not json", 400), (b"[1, 2]", 400), (b'"text"', 400), (b"\xff\xfe\x00", 400),
-     (b"[" * 5000 + b"]" * 5000, 400), (json.dumps({"username": ["dave"]}).encode(), 422),
-     (json.dumps(dict(NEW_ACCOUNT, password=12345678)).encode(), 422),
-     (json.dumps(dict(NEW_ACCOUNT, clientsdetails=None, configoption2=[])).encode(), 422),
-     (json.dumps(dict(NEW_ACCOUNT, configoption1={"a": 1})).encode(), 422)],
+     (b"[" * 5000 + b"]" * 5000, 400), (json.dumps({"username": ["dave"], **CREATE}).encode(), 422),
+     (json.dumps(dict(NEW_ACCOUNT, password=12345678, **CREATE)).encode(), 422),
+     (json.dumps(dict(NEW_ACCOUNT, clientsdetails=None, configoption2=[], **CREATE)).encode(), 422),
+     (json.dumps(dict(NEW_ACCOUNT, configoption1={"a": 1}, **CREATE)).encode(), 422),
+     (json.dumps(NEW_ACCOUNT).encode(), 400)],
 )
 def test_malformed_bodies_get_clear_4xx(http: FlaskClient, mock: Mock, raw: bytes, status: int) -> None:
     response = http.post("/hooks/create_account", data=raw, headers=hook_headers(raw))

@@ -35,7 +35,7 @@ def test_create_without_the_domain_option_adds_no_web_domain(mock: Mock, ctx: Pr
 def test_create_with_a_taken_username_says_so(mock: Mock, ctx: ProvisioningContext) -> None:
     result = prov.create_account(whmcs_params(username="alice", domain=""), ctx)
     assert result == "The username 'alice' is already taken on the server; choose another username."
-    assert mock.mutations() == ["v-add-user"]
+    assert mock.mutations() == []  # looked first (SECURITY.md 27): no v-add-user for a name that exists
 
 
 def test_create_with_an_unknown_package_names_it(mock: Mock, ctx: ProvisioningContext) -> None:
@@ -78,14 +78,17 @@ def test_create_says_when_the_rollback_fails_too(mock: Mock, ctx: ProvisioningCo
 def test_create_with_unknown_outcome_is_reconciled_not_resent(mock: Mock, ctx: ProvisioningContext) -> None:
     mock.fault(kind="drop_after", cmd="v-add-user", times=1)  # ran, but the answer was lost
     assert prov.create_account(whmcs_params(), ctx) == "success"
-    assert mock.commands() == ["v-add-user", "v-list-user", "v-change-user-password", "v-add-web-domain"]
+    # Settled by evidence (the password this call sent works), never by setting it (SECURITY.md 27).
+    assert mock.commands() == ["v-list-user", "v-list-users", "v-add-user", "v-list-user", "v-check-user-password",
+                               "v-add-web-domain"]
     assert mock.backend.run("v-check-user-password", ["dave", "Dave-pass-2026"])[0] == 0
 
 
 def test_create_lost_before_hestia_is_sent_once_more(mock: Mock, ctx: ProvisioningContext) -> None:
     mock.fault(kind="drop_before", cmd="v-add-user", times=1)  # never ran
     assert prov.create_account(whmcs_params(), ctx) == "success"
-    assert mock.commands() == ["v-add-user", "v-list-user", "v-add-user", "v-add-web-domain"]
+    assert mock.commands() == ["v-list-user", "v-list-users", "v-add-user", "v-list-user", "v-add-user",
+                               "v-add-web-domain"]
 
 
 def test_create_reconcile_does_not_take_over_someone_elses_account(mock: Mock, ctx: ProvisioningContext) -> None:
@@ -210,7 +213,8 @@ def test_change_package(mock: Mock, ctx: ProvisioningContext) -> None:
 
 def test_change_package_to_a_missing_package_lists_the_real_ones(mock: Mock, ctx: ProvisioningContext) -> None:
     result = prov.change_package({"username": "bob", "configoption1": "gold"}, ctx)
-    assert result.startswith("The package 'gold' does not exist on the server (it has: default, system, small)")
+    # In Hestia's order: v-list-user-packages lists the newest package file first (HESTIA_API.md §13.8).
+    assert result.startswith("The package 'gold' does not exist on the server (it has: small, system, default)")
     assert mock.commands() == ["v-list-user-packages"]
 
 

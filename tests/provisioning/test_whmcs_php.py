@@ -47,6 +47,10 @@ def test_every_module_function_answers_as_whmcs_expects(php_run: dict[str, Any])
     assert "wrong signature" in results["WrongSecret"]["error"]
     assert "Username" in results["NoServerFields"]["error"]
     assert results["TerminateAccount"] == results["TerminateAccountAgain"] == "success"
+    assert "administrator name" in results["CreateAdmin"]
+    unbound = results["BodyWithoutAction"]
+    assert unbound["status"] == 400
+    assert '"action": "terminate_account"' in unbound["result"]["message"]  # JSON, not "check the Hostname"
 
 
 def test_usage_update_writes_the_service_row(php_run: dict[str, Any]) -> None:
@@ -62,7 +66,7 @@ def test_the_mock_saw_the_whole_life_of_the_account(php_run: dict[str, Any], liv
     for command in ("v-add-user", "v-add-web-domain", "v-suspend-user", "v-unsuspend-user",
                     "v-change-user-password", "v-change-user-package", "v-delete-user"):
         assert command in commands
-    assert commands.count("v-add-user") == 2  # the second create was refused by Hestia, once
+    assert commands.count("v-add-user") == 1  # the second create looked first and was refused (SECURITY.md 27)
     assert "phpdemo" not in live_bridge.hestia.backend.users
     assert not any(c["args"][:1] == ["alice"] for c in live_bridge.hestia.calls())
 

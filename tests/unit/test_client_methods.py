@@ -269,3 +269,63 @@ def test_client_serves_several_threads(client: HestiaClient, api: responses.Requ
         results = list(pool.map(lambda _: client.web_domains("alice"), range(32)))
     assert all([d.name for d in domains] == ["example.com", "shop.example.org"] for domains in results)
     assert len(api.calls) == 32
+
+
+ACCESS_KEY_JSON = """{
+    "ACCESS_KEY_ID": "PUQBILLINGACCESSKEY1",
+    "SECRET_ACCESS_KEY": "Zq8-secret=of=another=key000000000000001",
+    "USER": "admin",
+    "PERMISSIONS": ["billing", "purge-nginx-cache"],
+    "COMMENT": "billing system",
+    "TIME": "10:00:00",
+    "DATE": "2026-01-15"
+}"""
+
+
+def test_access_key_drops_the_secret(client: HestiaClient, api: responses.RequestsMock) -> None:
+    expect(api, "v-list-access-key", "PUQBILLINGACCESSKEY1", "json", body=ACCESS_KEY_JSON)
+    key = client.access_key("PUQBILLINGACCESSKEY1")
+    assert (key.key_id, key.user) == ("PUQBILLINGACCESSKEY1", "admin")
+    assert key.permissions == ("billing", "purge-nginx-cache")
+    assert (key.comment, key.created) == ("billing system", "2026-01-15 10:00:00")
+    assert "Zq8-secret" not in repr(key) and not hasattr(key, "secret")
+
+
+def test_access_key_of_an_old_key_file_and_an_admin_key_without_profiles(
+    client: HestiaClient, api: responses.RequestsMock
+) -> None:
+    body = '{\n    "ACCESS_KEY_ID": "K0000000000000000001",\n    "SECRET_ACCESS_KEY": "x",\n    "USER": "admin",\n' \
+           '    "PERMISSIONS": [],\n    "COMMENT": "",\n    "TIME": "",\n    "DATE": ""\n}'  # fmt: skip
+    expect(api, "v-list-access-key", "K0000000000000000001", "json", body=body)
+    key = client.access_key("K0000000000000000001")
+    assert (key.permissions, key.comment, key.created) == ((), "", "")
+
+
+def test_access_key_missing_is_not_found(client: HestiaClient, api: responses.RequestsMock) -> None:
+    expect(api, "v-list-access-key", "K0000000000000000002", "json", exit_code=3, status=400,
+           body="Error: key K0000000000000000002 doesn't exist")  # fmt: skip
+    with pytest.raises(NotFoundError):
+        client.access_key("K0000000000000000002")
+
+
+def test_access_key_with_a_malformed_permission_list_is_a_protocol_error(
+    client: HestiaClient, api: responses.RequestsMock
+) -> None:
+    expect(api, "v-list-access-key", "K0000000000000000003", "json", body='{"PERMISSIONS": "billing"}')
+    with pytest.raises(HestiaProtocolError, match="PERMISSIONS"):
+        client.access_key("K0000000000000000003")
+
+
+def test_api_profile(client: HestiaClient, api: responses.RequestsMock) -> None:
+    body = '{\n    "API": "purge-nginx-cache",\n    "ROLE": "user",\n' \
+           '    "COMMANDS": ["v-purge-nginx-cache", "v-list-web-domains", "v-list-web-domain"]\n}'  # fmt: skip
+    expect(api, "v-list-api", "purge-nginx-cache", "json", body=body)
+    profile = client.api_profile("purge-nginx-cache")
+    assert (profile.name, profile.role) == ("purge-nginx-cache", "user")
+    assert profile.commands == ("v-purge-nginx-cache", "v-list-web-domains", "v-list-web-domain")
+
+
+def test_api_profile_missing_is_invalid_input(client: HestiaClient, api: responses.RequestsMock) -> None:
+    expect(api, "v-list-api", "nope", "json", exit_code=2, status=422, body="Error: API nope doesn't exist")
+    with pytest.raises(InvalidInputError, match="API nope doesn't exist"):
+        client.api_profile("nope")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from puq_hestia.hestia.commands import COMMANDS, MASK, get_spec, has_control_character, mask_text
+from puq_hestia.hestia.commands import (
+    COMMANDS,
+    MASK,
+    SECRET_OUTPUT_FIELDS,
+    get_spec,
+    has_control_character,
+    mask_text,
+    without_secret_fields,
+)
 from puq_hestia.hestia.errors import HestiaUsageError
 
 ISSUE_COMMANDS = {
@@ -13,6 +21,8 @@ ISSUE_COMMANDS = {
     "v-unsuspend-web-domain", "v-add-web-domain", "v-add-user", "v-delete-user", "v-suspend-user",
     "v-unsuspend-user", "v-change-user-password", "v-change-user-package", "v-check-user-password",
     "v-list-user", "v-list-users", "v-list-user-packages", "v-list-user-ips", "v-list-fs-directory",
+    "v-list-access-key", "v-list-api",  # issue 14, for `puq-hestia check`
+    "v-add-fs-directory",  # issue 19: "create /uploads and use it instead"
 }  # fmt: skip
 # Issue 13: Hestia's login policy (HESTIA_API.md §12).
 LOGIN_COMMANDS = {"v-check-user-2fa", "v-add-user-2fa", "v-delete-user-2fa", "v-log-user-login",
@@ -50,6 +60,7 @@ def test_secret_arguments() -> None:
         ("v-add-user", "USER PASSWORD EMAIL [PACKAGE] [NAME] [LASTNAME]"),
         ("v-list-users", "[FORMAT]"),
         ("v-list-fs-directory", "USER [DIRECTORY]"),
+        ("v-add-fs-directory", "USER DIRECTORY"),
     ],
 )
 def test_argument_order_follows_hestia(name: str, usage: str) -> None:
@@ -81,3 +92,10 @@ def test_mask_text_masks_longest_first_and_trimmed_echoes() -> None:
         mask_text(text, ["abc", "abc123", " Pad-Pw ", ""])
         == f"Error: bad secret {MASK} and pass {MASK} and trimmed {MASK}"
     )
+
+
+def test_access_key_secret_is_a_secret_output_field() -> None:
+    record = {"ACCESS_KEY_ID": "K" * 20, "SECRET_ACCESS_KEY": "s" * 40, "USER": "admin"}
+    assert {"v-list-access-key": frozenset({"SECRET_ACCESS_KEY"})} == SECRET_OUTPUT_FIELDS
+    assert without_secret_fields("v-list-access-key", record) == {"ACCESS_KEY_ID": "K" * 20, "USER": "admin"}
+    assert without_secret_fields("v-list-api", {"API": "billing"}) == {"API": "billing"}

@@ -279,3 +279,135 @@ def test_password_messages_never_contain_the_password(password: str) -> None:
     except InvalidCredentialError as error:
         if len(password.strip()) >= 3:
             assert password.strip() not in str(error)
+
+
+# -- limits pinned as literals, and the exact words a customer reads (issue 15) ----------------------------------
+
+
+def test_the_limits_are_the_documented_ones() -> None:
+    assert FTP_LOGIN_MAX == 30
+    assert {
+        "aria", "aria_log", "mysql", "mysql_upgrade", "ib", "ib_buffer", "ddl", "ddl_recovery", "performance",
+        "sudo",
+    } == RESERVED_USERNAMES
+
+
+@pytest.mark.parametrize(("user", "prefixed"), [("u" * 20, True), ("u" * 21, False), ("u" * 26, False)])
+def test_a_suffix_gets_the_ftp_prefix_exactly_when_nine_characters_fit(user: str, prefixed: bool) -> None:
+    suffix = generate_suffix(user, rng=random.Random(5))
+    assert suffix.startswith("ftp") is prefixed
+    assert len(f"{user}_{suffix}") == (30 if len(user) >= 20 else len(user) + 10)
+    assert suffix == generate_suffix(user, rng=random.Random(5))  # the injected generator is the one used
+
+
+@pytest.mark.parametrize(
+    ("suffix", "message"),
+    [
+        ("", "Enter a username."),
+        ("aXb", "The username contains 'X'; use only lowercase letters, digits, '_' and '-'."),
+        ("-web", "The username must start and end with a letter or a digit."),
+        ("a" * 25, "The full FTP login 'alice_" + "a" * 25 + "' has 31 characters; at most 30 are allowed."),
+    ],
+)
+def test_suffix_refusals_say_exactly_why(suffix: str, message: str) -> None:
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_suffix("alice", suffix)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("x" * 7, "The password must have 8 to 128 characters."),
+        ("x" * 129, "The password must have 8 to 128 characters."),
+        ("Tab\there-ok", "The password may only contain printable ASCII characters (letters, digits, "
+                         "punctuation, spaces)."),
+        (" leading-space", "The password must not start or end with a space."),
+        ("has:colon-in", "The password must not contain ':'."),
+        ("/tmp/password", "The password must not start with '/'."),
+    ],
+)
+def test_password_refusals_say_exactly_why(password: str, message: str) -> None:
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_password(password)
+    assert str(info.value) == message
+
+
+def test_password_lengths_8_and_128_are_accepted() -> None:
+    assert validate_password("x" * 8) == "x" * 8
+    assert validate_password("x" * 128) == "x" * 128
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a", "A user name has 2 to 30 characters."),
+        ("a" * 31, "A user name has 2 to 30 characters."),
+        ("Alice", "A user name starts with a lowercase letter, ends with a letter or digit, and otherwise "
+                  "contains only lowercase letters, digits and '-'."),
+        ("sudo", "The user name 'sudo' is reserved."),
+    ],
+)
+def test_user_name_refusals_say_exactly_why(name: str, message: str) -> None:
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_hestia_username(name)
+    assert str(info.value) == message
+
+
+def _domain_of_length(length: int) -> str:
+    """A valid domain name of exactly LENGTH characters (labels of at most 63)."""
+    labels, left = [], length - 4  # room before ".com"
+    while left > 0:
+        size = min(63, left)
+        if left - size == 1:  # never leave a single character for a label plus its dot
+            size -= 1
+        labels.append("a" * size)
+        left -= size + 1
+    name = ".".join(labels) + ".com"
+    assert len(name) == length
+    return name
+
+
+def test_domain_lengths_3_and_253_are_accepted_and_254_is_refused() -> None:
+    assert validate_domain("a.b") == "a.b"
+    assert validate_domain(_domain_of_length(253)) == _domain_of_length(253)
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_domain(_domain_of_length(254))
+    assert str(info.value) == "A domain name has 3 to 253 characters."
+
+
+@pytest.mark.parametrize("name", ["a.", ".a", "ab"])
+def test_names_shorter_than_3_or_without_a_dot_are_refused(name: str) -> None:
+    with pytest.raises(InvalidCredentialError):
+        validate_domain(name)
+    with pytest.raises(InvalidCredentialError, match=r"^A domain name has 3 to 253 characters"):
+        validate_domain(name[:2])
+
+
+@pytest.mark.parametrize("name", ["123.com", "shop.123.com", "a.1.example"])
+def test_only_the_last_label_must_not_be_a_number(name: str) -> None:
+    assert validate_domain(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Example.com", "Write the domain name in lowercase."),
+        ("www.example.com", "Enter the domain without 'www.'; Hestia adds the www alias itself."),
+        ("example..com", "A domain name is made of dot-separated parts of letters, digits and '-' (like "
+                         "example.com)."),
+        ("example.123", "The last part of a domain name cannot be a number."),
+    ],
+)
+def test_domain_refusals_say_exactly_why(name: str, message: str) -> None:
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_domain(name)
+    assert str(info.value) == message
+
+
+def test_email_of_254_characters_is_accepted_and_255_refused() -> None:
+    domain = _domain_of_length(252)
+    assert validate_email(f"a@{domain}") == f"a@{domain}"  # 254 characters
+    with pytest.raises(InvalidCredentialError) as info:
+        validate_email(f"ab@{domain}")
+    assert str(info.value) == "Enter a valid email address, for example name@example.com."

@@ -26,9 +26,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.billing": ("puq_hestia.billing", "puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia",
                            "puq_hestia.store", "puq_hestia.intents"),
     "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
-    "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia"),
+    # The maintenance run also does the FTP rules' scheduled work (access that ends, issue 17) and retries mail.
+    "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia", "puq_hestia.ftp",
+                               "puq_hestia.mail"),
+    # Outgoing e-mail (issue 17): settings, templates and the outbox in the store; used by maintenance and the
+    # panel, and handed to ftp/ by injection (ftp.invitations.Outbox), so ftp/ does not import it.
+    "puq_hestia.mail": ("puq_hestia.store", "puq_hestia.database"),
     "puq_hestia.branding": ("puq_hestia.hestia",),
-    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database", "puq_hestia.branding"),
+    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database", "puq_hestia.mail", "puq_hestia.branding"),
     "puq_hestia.cli": ("puq_hestia",),
 }
 FIRST_PARTY = ("puq_hestia", "panel", "hestia_mock")

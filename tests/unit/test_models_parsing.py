@@ -194,3 +194,16 @@ def test_malformed_payload(payload: object) -> None:
 def test_non_numeric_counter_is_a_protocol_error() -> None:
     with pytest.raises(HestiaProtocolError, match="U_DISK"):
         parse_web_domains({"a.example": {"U_DISK": "lots"}})
+
+
+def test_carried_over_ftp_path_of_a_domain_without_ftp_is_ignored() -> None:
+    # HESTIA_API.md §13.2: v-list-web-domains shows a domain that never had an FTP account with FTP_USER ""
+    # and the previous line's FTP_PATH; the client reads FTP_PATH only together with a non-empty FTP_USER.
+    payload = _json("web_domains_carry_over.json")
+    assert isinstance(payload, dict)
+    assert (payload["fresh.example"]["FTP_USER"], payload["fresh.example"]["FTP_PATH"]) == ("", "public_html")
+    domains = {d.name: d for d in parse_web_domains(payload)}
+    assert domains["fresh.example"].ftp_accounts == ()
+    assert domains["site.example"].ftp_accounts == (
+        FtpAccount("alice_web", "site.example", "public_html", "public_html"),
+    )

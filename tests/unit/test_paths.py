@@ -40,7 +40,7 @@ STRUCTURED = settings(max_examples=500, derandomize=True, database=None, deadlin
         ("/public_html/", "public_html"),
         ("public_html/media/2026", "public_html/media/2026"),
         ("a.b-c_d", "a.b-c_d"),
-        ("/".join(["d"] * MAX_DEPTH), "/".join(["d"] * MAX_DEPTH)),
+        ("/".join(["d"] * 8), "/".join(["d"] * 8)),  # depth 8 is the limit, pinned as a literal
         ("x" * 64, "x" * 64),
     ],
 )
@@ -73,8 +73,8 @@ def test_accepted_paths_are_normalised(raw: str, expected: str) -> None:
         ("public_html ", "whitespace"),
         ("caf\u00e9", "non-ASCII"),
         ("a\u202eb", "invisible"),
-        ("/".join(["d"] * (MAX_DEPTH + 1)), "levels deep"),
-        ("a" * (MAX_LENGTH + 1), "at most 200 characters"),
+        ("/".join(["d"] * 9), "at most 8 levels deep"),
+        ("a" * 201, "at most 200 characters"),
         ("y" * 65, "at most 64 characters"),
     ],
 )
@@ -230,3 +230,78 @@ def _accepted(raw: str) -> bool:
     except InvalidPathError:
         return False
     return True
+
+
+# -- limits pinned as literals, and the exact words a customer reads (issue 15) ----------------------------------
+
+
+def test_the_limits_are_the_documented_ones() -> None:
+    assert (MAX_LENGTH, MAX_DEPTH) == (200, 8)
+
+
+def test_exactly_200_characters_is_accepted_and_201_is_refused() -> None:
+    exact = "/".join(["s" * 39] * 5)  # 5 x 39 + 4 separators = 199 characters, depth 5
+    assert len(exact + "x") == 200
+    assert normalize_ftp_path(exact + "x") == exact + "x"
+    assert normalize_ftp_path("/" * 199 + "a") == "a"
+    with pytest.raises(InvalidPathError, match=r"^The folder may have at most 200 characters\.$"):
+        normalize_ftp_path(exact + "xy")
+    with pytest.raises(InvalidPathError, match="at most 200 characters"):
+        normalize_ftp_path("/" * 200 + "a")  # the length is of what was typed, before slashes are trimmed
+
+
+def test_depth_8_is_accepted_and_9_is_refused() -> None:
+    assert normalize_ftp_path("a/b/c/d/e/f/g/h") == "a/b/c/d/e/f/g/h"
+    with pytest.raises(InvalidPathError, match=r"^The folder may be at most 8 levels deep\.$"):
+        normalize_ftp_path("a/b/c/d/e/f/g/h/i")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("a\x00b", "The folder contains an invisible character ('\\x00')."),
+        ("a\u202eb", "The folder contains an invisible character ('\\u202e')."),
+        ("a b", "The folder must not contain spaces or other whitespace."),
+        ("caf\u00e9", "The folder contains a non-ASCII character ('\\xe9')."),
+        ("a\\b", "Use '/' to separate folders; backslashes are not allowed."),
+        ("a:b", "The folder contains ':'; use only letters, digits, '.', '_' and '-'."),
+        ("a//b", "The folder contains an empty name ('//')."),
+        ("a/../b", "The folder must not contain '.' or '..' parts."),
+        ("a/./b", "The folder must not contain '.' or '..' parts."),
+        ("y" * 65, "Each folder name may have at most 64 characters."),
+        ("a/_b", "The folder name '_b' must start with a letter or digit."),
+    ],
+)
+def test_each_refusal_says_exactly_what_is_wrong(raw: str, message: str) -> None:
+    with pytest.raises(InvalidPathError) as info:
+        normalize_ftp_path(raw)
+    assert str(info.value) == message
+
+
+def test_a_folder_outside_the_given_base_is_refused_with_its_message() -> None:
+    with pytest.raises(InvalidPathError) as info:
+        normalize_ftp_path("public_html", base="relative/base")
+    assert str(info.value) == "The folder must stay inside the domain directory."
+
+
+@pytest.mark.parametrize(
+    ("user", "domain", "message"),
+    [
+        (".", DOMAIN, "Invalid user name for a path."),
+        ("..", DOMAIN, "Invalid user name for a path."),
+        ("", DOMAIN, "Invalid user name for a path."),
+        (USER, ".", "Invalid domain name for a path."),
+        (USER, "..", "Invalid domain name for a path."),
+        (USER, "", "Invalid domain name for a path."),
+        (USER, "caf\u00e9.example", "Invalid domain name for a path."),
+    ],
+)
+def test_dot_and_empty_names_are_not_path_components(user: str, domain: str, message: str) -> None:
+    with pytest.raises(InvalidPathError) as info:
+        domain_dir(user, domain)
+    assert str(info.value) == message
+
+
+def test_a_double_slash_root_contains_every_absolute_path() -> None:
+    # POSIX keeps a leading '//' as it is (posixpath.normpath("//") == "//"), so it needs its own case.
+    assert is_inside("//", "/etc") and is_inside("//", "//srv")

@@ -100,6 +100,11 @@ namespace {
     $results['ForeignAccount'] = puqhestia_SuspendAccount(array_merge($params, ['username' => 'alice']));
     $results['WrongSecret'] = puqhestia_TestConnection(array_merge($params, ['serverpassword' => 'wrong-secret']));
     $results['NoServerFields'] = puqhestia_TestConnection(array_merge($params, ['serverusername' => '']));
+    $results['CreateAdmin'] = puqhestia_CreateAccount(array_merge($params, ['username' => 'admin']));
+    // A body signed without its action (as a careless billing system might) is refused before anything happens.
+    $unbound = puqhestia_post(rtrim($bridge, '/') . '/hooks/terminate_account', $reseller, $secret,
+        json_encode(['username' => $username, 'nonce' => bin2hex(random_bytes(8))]), null);
+    $results['BodyWithoutAction'] = ['status' => $unbound['status'], 'result' => puqhestia_decode($unbound)];
     $results['TerminateAccount'] = puqhestia_TerminateAccount($params);
     $results['TerminateAccountAgain'] = puqhestia_TerminateAccount($params);
 

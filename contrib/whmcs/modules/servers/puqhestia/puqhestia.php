@@ -5,6 +5,12 @@
  * Every module function signs the service's params and POSTs them to the bridge's /hooks/<action>; the bridge
  * talks to Hestia with its own configured key, so no Hestia credential lives in WHMCS.
  *
+ * The signed string is timestamp + "." + raw body, and the body always names its action ("action": "<action>"):
+ * the bridge refuses a body without it, so a signature made for one action cannot be replayed at another
+ * action's URL (the bridge signs no path, so a reverse proxy may rewrite the prefix). The bridge acts only on
+ * accounts this reseller created, never adopts a name that already exists at Hestia, and refuses reserved
+ * names (admin, root, Hestia's own) and names with '_'; each refusal says why.
+ *
  * WHMCS server fields (Setup > Products/Services > Servers):
  *   Hostname          the bridge's address, e.g. bridge.example.com (or a full https://... URL)
  *   Port / Secure     optional port; "Secure" means https (leave it ticked outside a test lab)
@@ -164,8 +170,9 @@ function puqhestia_call(array $params, $action)
         return ['result' => 'error', 'message' => 'Set the bridge address (Hostname), the reseller id (Username) '
             . 'and the hook secret (Password) in the WHMCS server settings.'];
     }
-    // The action and a nonce in the signed body bind the signature to this one call: two calls in the same
-    // second never look like a replay of each other, and a signature cannot be moved to another action.
+    // The action (required by the bridge) and a nonce in the signed body bind the signature to this one call:
+    // two calls in the same second never look like a replay of each other, and a signature cannot be moved to
+    // another action.
     $payload = ['action' => $action, 'nonce' => bin2hex(random_bytes(12))] + puqhestia_payload($params);
     $body = json_encode($payload, JSON_UNESCAPED_SLASHES);
     $key = in_array($action, PUQHESTIA_MUTATING, true)
@@ -189,6 +196,12 @@ function puqhestia_call(array $params, $action)
     return $result;
 }
 
+/** What the signature covers: the timestamp, a dot and the raw body (which names its action). */
+function puqhestia_signed_string($timestamp, $body)
+{
+    return $timestamp . '.' . $body;
+}
+
 /** One signed POST: ['status' => int, 'body' => string, 'error' => transport error or '']. */
 function puqhestia_post($url, $reseller, $secret, $body, $key)
 {
@@ -197,7 +210,7 @@ function puqhestia_post($url, $reseller, $secret, $body, $key)
         'Content-Type: application/json',
         'X-Puq-Reseller: ' . $reseller,
         'X-Puq-Timestamp: ' . $timestamp,
-        'X-Puq-Signature: sha256=' . hash_hmac('sha256', $timestamp . '.' . $body, $secret),
+        'X-Puq-Signature: sha256=' . hash_hmac('sha256', puqhestia_signed_string($timestamp, $body), $secret),
     ];
     if ($key !== null) {
         $headers[] = 'Idempotency-Key: ' . $key;

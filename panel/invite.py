@@ -1,0 +1,286 @@
+"""Blueprint `invite`: invitations to an FTP user and access that ends (issue 17), beside the `ftp` blueprint.
+
+The customer's side (signed in): invite someone to an FTP user, cancel an invitation, set or remove the end of
+access, renew an ended one (a new password, shown once). The invitee's side (no session): `/invite/<token>`,
+where they choose the password; the page is no-store and sends no Referer, and a reload or a second submit
+answers "already set" without a Hestia call. The rules live in puq_hestia.ftp.invitations and .expiry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from panel.auth import login_required
+from panel.errors import error_page, wants_fragment
+from panel.extensions import ServerServices, limiter, services
+from panel.forms import BackForm, PanelForm
+from panel.security import no_store
+from puq_hestia.ftp import FtpCard, FtpRuleError, InvalidInputError, NotOwnedError
+from puq_hestia.ftp.expiry import ACTIONS, AccessEnd, parse_action, parse_until, remaining_text
+from puq_hestia.ftp.invitations import (
+    Invitation,
+    InvitationError,
+    Invitations,
+    InvitationUsedError,
+    format_time,
+    valid_email,
+    valid_message,
+)
+from puq_hestia.hestia.errors import HestiaError
+
+bp = Blueprint("invite", __name__)
+INVALID = 422
+# The shorthand dict of wtforms 3.3 (tuples are deprecated there).
+ACTION_CHOICES = {"lock": "Lock it (keep the files; Renew gives a new password)", "delete": "Delete the FTP user"}
+
+
+class InviteForm(BackForm):
+    """Invite someone to use an FTP user: their e-mail address and an optional message."""
+
+    email = StringField("E-mail address", validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"})
+    message = TextAreaField("Message (optional)", validators=[Optional(), Length(max=500)], render_kw={"rows": 3})
+    submit = SubmitField("Send invitation")
+
+
+class AccessForm(BackForm):
+    """When the FTP user's access ends (empty: never) and what happens then."""
+
+    access_until = StringField("Access until (UTC)", validators=[Optional(), Length(max=32)],
+                               render_kw={"type": "datetime-local"})
+    access_action = SelectField("At the end", choices=ACTION_CHOICES, validate_choice=True, default="lock")
+    submit = SubmitField("Save")
+
+
+class ChoosePasswordForm(PanelForm):
+    """The invitee's own password, typed twice."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password",
+                            message="The two passwords differ.")], render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Set my password")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def _server() -> ServerServices:
+    server: ServerServices = g.server
+    return server
+
+
+def _invitations() -> Invitations:
+    found = _server().invitations
+    if found is None:
+        abort(404)
+    return found
+
+
+def _card(domain: str, username: str) -> FtpCard:
+    """The signed-in customer's card, from the stored listing: 404 for anybody else's (no Hestia call)."""
+    card = _server().ftp.listing(g.user).card(domain, username)
+    if card is None:
+        abort(404)
+    return card
+
+
+def _back_url(back: str | None, domain: str) -> str:
+    return url_for("ftp.domain", domain=domain) if back == "domain" else url_for("ftp.index")
+
+
+def _show(form: PanelForm, error: FtpRuleError) -> None:
+    if isinstance(error, NotOwnedError):
+        abort(404)
+    for name, message in (error.errors or {error.field or "": error.message}).items():
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _render(template: str, *, invalid: bool, **context: Any) -> ResponseReturnValue:
+    """A popup body for the script (X-Fragment: 1), or the same form as a full page; 422 when invalid."""
+    fragment = wants_fragment()
+    html = render_template(template if fragment else "invite/form_page.html", fragment_template=template,
+                           fragment=fragment, **context)
+    response = make_response(html, INVALID if invalid else 200)
+    response.vary.add("X-Fragment")
+    return response
+
+
+def _now() -> datetime:
+    return services().store.now()
+
+
+@bp.app_template_global()
+def ftp_extras(card: FtpCard) -> dict[str, Any]:
+    """What a card shows of issue 17: the invitation, the end of access (read once per request)."""
+    if "_issue17" not in g:
+        server = g.get("server")
+        user = g.get("user")
+        invites = server.invitations.latest(user) if server and server.invitations and user else {}
+        ends = server.ends.of_user(user) if server and server.ends and user else {}
+        g._issue17 = (invites, ends)
+    invites, ends = g._issue17
+    invitation: Invitation | None = invites.get(card.username)
+    end: AccessEnd | None = ends.get(card.username)
+    return {"invitation": invitation, "end": end, "remaining": remaining_text(end, _now()) if end else "",
+            "mail_enabled": services().mailer is not None}
+
+
+bp.add_app_template_filter(format_time, "utc_time")
+
+
+# -- the customer's side ---------------------------------------------------------------------------------------
+@bp.route("/ftp/<domain>/<username>/invite", methods=["GET", "POST"])
+@login_required
+def invite(domain: str, username: str) -> ResponseReturnValue:
+    """Invite someone to choose the password of this FTP user (they get the details and a one-time link)."""
+    card = _card(domain, username)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            sent = _invitations().invite(g.user, domain, username, form.email.data, form.message.data or "")
+        except FtpRuleError as error:
+            _show(form, error)
+        else:
+            if sent.mail_state == "sent":
+                flash(f"An invitation to use {username} was sent to {sent.email}.", "success")
+            else:
+                flash(f"The invitation e-mail to {sent.email} could not be sent yet; it is kept and will be sent "
+                      "again automatically.", "warning")
+            return redirect(_back_url(form.back.data, domain))
+    elif request.method == "GET":
+        form.back.data = request.args.get("back", "ftp")
+    return _render("invite/_modal_invite.html", invalid=bool(form.errors), form=form, card=card,
+                   mail_enabled=services().mailer is not None, cancel_url=_back_url(form.back.data, domain))
+
+
+@bp.post("/ftp/<domain>/<username>/invite/<int:invitation_id>/cancel")
+@login_required
+def cancel(domain: str, username: str, invitation_id: int) -> ResponseReturnValue:
+    """Cancel a waiting invitation: its link stops working at once."""
+    _card(domain, username)
+    form = BackForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cancelled = _invitations().cancel(g.user, invitation_id)
+    except NotOwnedError:
+        abort(404)
+    flash("The invitation was cancelled; its link no longer works." if cancelled
+          else "That invitation was no longer waiting.", "success" if cancelled else "info")
+    return redirect(_back_url(form.back.data, domain))
+
+
+@bp.route("/ftp/<domain>/<username>/access", methods=["GET", "POST"])
+@login_required
+def access(domain: str, username: str) -> ResponseReturnValue:
+    """Set or remove the end of access; for an ended FTP user, Renew: a new end and a new password."""
+    card = _card(domain, username)
+    ends = _server().ends
+    if ends is None:
+        abort(404)
+    current = ends.of_user(g.user).get(username)
+    form = AccessForm()
+    if form.validate_on_submit():
+        try:
+            until = parse_until(form.access_until.data or "", _now())
+            action = parse_action(form.access_action.data)
+            if current is not None and current.ended:
+                changed = ends.renew(g.user, domain, username, until, action)
+                html = render_template("ftp/result.html", card=changed.card, password=changed.password,
+                                       created=False, generated=True, back_url=_back_url(form.back.data, domain))
+                return no_store(make_response(html, 200))
+            ends.set(g.user, domain, username, until, action)
+        except FtpRuleError as error:
+            _show(form, error)
+        else:
+            flash(f"{username} has access until {format_time(until)}." if until
+                  else f"The access of {username} no longer ends.", "success")
+            return redirect(_back_url(form.back.data, domain))
+    elif request.method == "GET":
+        form.back.data = request.args.get("back", "ftp")
+        if current is not None and not current.ended:
+            form.access_until.data = current.ends_at.strftime("%Y-%m-%dT%H:%M")
+            form.access_action.data = current.action
+    return _render("invite/_modal_access.html", invalid=bool(form.errors), form=form, card=card, current=current,
+                   cancel_url=_back_url(form.back.data, domain))
+
+
+# -- in the add popups (panel/ftp.py calls these two) --------------------------------------------------------------
+def parse_add_extras(formdata: MultiDict[str, str]) -> dict[str, Any]:
+    """The optional invitation and end of access of an add popup, checked before anything is created."""
+    extras: dict[str, Any] = {"email": (formdata.get("invite_email") or "").strip(),
+                              "message": formdata.get("invite_message") or ""}
+    extras["until"] = parse_until(formdata.get("access_until") or "", _now())
+    extras["action"] = parse_action(formdata.get("access_action") or "lock")
+    if extras["email"]:
+        if services().mailer is None:
+            raise InvalidInputError("E-mail is not configured on this panel, so nobody can be invited.",
+                                    field="invite_email")
+        extras["email"], extras["message"] = valid_email(extras["email"]), valid_message(extras["message"])
+    return extras
+
+
+def apply_add_extras(card: FtpCard, extras: dict[str, Any]) -> list[str]:
+    """After a create: set its end and send its invitation; the sentences the result page shows."""
+    notes = []
+    server = _server()
+    try:
+        if extras.get("until") and server.ends is not None:
+            server.ends.set(g.user, card.domain, card.username, extras["until"], extras["action"])
+            notes.append(f"Access ends {format_time(extras['until'])}; then the FTP user is "
+                         f"{'deleted' if extras['action'] == 'delete' else 'locked'}.")
+        if extras.get("email") and server.invitations is not None:
+            sent = server.invitations.invite(g.user, card.domain, card.username, extras["email"], extras["message"])
+            notes.append(f"An invitation was sent to {sent.email}." if sent.mail_state == "sent" else
+                         f"The invitation e-mail to {sent.email} could not be sent yet; it will be sent again "
+                         "automatically.")
+    except FtpRuleError as error:
+        notes.append(f"The FTP user was created, but: {error.message}")
+    return notes
+
+
+# -- the invitee's side ----------------------------------------------------------------------------------------
+def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    response = no_store(make_response(render_template(template, **context), status))
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
+    return response
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def choose_password(token: str) -> ResponseReturnValue:
+    """The invitee's page: the FTP user's details and a form to choose its password, once."""
+    found = next((s for s in services().servers.values() if s.invitations and s.invitations.is_mine(token)), None)
+    if found is None or found.invitations is None:
+        return _page("invite/ended.html", 410, message="This invitation link is not valid. Ask for a new one.")
+    invitations = found.invitations
+    form = ChoosePasswordForm()
+    try:
+        if form.validate_on_submit():
+            try:
+                done = invitations.accept(token, form.password.data)
+            except FtpRuleError as error:
+                _show(form, error)
+            else:
+                return _page("invite/done.html", invitation=done, endpoint=invitations.endpoint)
+        invitation = invitations.open(token)
+    except InvitationUsedError as error:
+        return _page("invite/ended.html", 409, message=str(error), used=True)
+    except InvitationError as error:
+        return _page("invite/ended.html", 410, message=str(error))
+    except HestiaError:
+        return _page("invite/ended.html", 503, message="The control panel does not answer right now; try again.")
+    return _page("invite/page.html", INVALID if form.errors else 200, form=form, invitation=invitation,
+                 endpoint=invitations.endpoint, token=token)
+
+
+__all__ = ["ACTIONS", "apply_add_extras", "bp", "error_page", "parse_add_extras"]

@@ -1,0 +1,243 @@
+"""Outgoing e-mail: `[mail]` settings, Jinja2 templates (text and HTML) and a durable outbox in the store.
+
+A message is written to the outbox *before* it is sent, as its kind, recipient and template context, never as a
+rendered body: an invitation's one-time link is a credential (SECURITY.md 31), so it is rendered only at the
+moment of sending, by an "extra" registered for that kind (see :meth:`Mailer.register_extra`). A failed send is
+kept (state ``failed``, with the reason), audited on the customer's activity list and retried by
+``puq-hestia maintain``; nothing is lost silently. No Flask here: the templates are package data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import jinja2
+import sqlalchemy as sa
+
+from puq_hestia.store import Store, mail_outbox
+
+__all__ = ["MailError", "MailSettings", "Mailer", "OutboxEntry", "mail_outbox"]
+
+log = logging.getLogger(__name__)
+
+SECURITY_MODES = ("starttls", "tls", "none")
+MAX_ATTEMPTS = 10
+QUEUED, SENDING, SENT, FAILED, DROPPED = "queued", "sending", "sent", "failed", "dropped"
+
+class MailError(RuntimeError):
+    """A message could not be handed to the SMTP server; the text names the reason, never a password."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The `[mail]` table; the SMTP password comes from PUQ_HESTIA_MAIL_PASSWORD (or the file)."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "starttls"
+    user: str = ""
+    password: str = field(default="", repr=False)
+    from_address: str = "puq-hestia@localhost"
+    reply_to: str = ""
+    brand: str = "Hosting panel"
+    timeout: float = 10.0
+    notice_before_hours: float = 48.0  # how long before an FTP user's access ends its customer is told
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], env: Mapping[str, str]) -> MailSettings:
+        """Build from the parsed `[mail]` table; unknown keys and a wrong security mode are refused."""
+        known = {"host", "port", "security", "user", "password", "from_address", "reply_to", "brand", "timeout",
+                 "notice_before_hours"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(f"[mail] has unknown keys {unknown}; known: {sorted(known)}")
+        security = str(raw.get("security", "starttls")).lower()
+        if security not in SECURITY_MODES:
+            raise ValueError(f"mail.security must be one of {', '.join(SECURITY_MODES)}, not {security!r}")
+        port = int(raw.get("port", 465 if security == "tls" else 25))
+        if not 1 <= port <= 65535:
+            raise ValueError(f"mail.port must be between 1 and 65535, not {port}")
+        return cls(host=str(raw.get("host", "127.0.0.1")), port=port, security=security,
+                   user=str(raw.get("user", "")),
+                   password=env.get("PUQ_HESTIA_MAIL_PASSWORD", str(raw.get("password", ""))),
+                   from_address=str(raw.get("from_address", cls.from_address)),
+                   reply_to=str(raw.get("reply_to", "")), brand=str(raw.get("brand", cls.brand)),
+                   timeout=float(raw.get("timeout", 10.0)),
+                   notice_before_hours=float(raw.get("notice_before_hours", 48.0)))
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message of the outbox as an operator sees it (`puq-hestia mail list`)."""
+
+    id: int
+    server_id: str
+    account: str
+    kind: str
+    recipient: str
+    subject: str
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("puq_hestia", "mail_templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+)
+
+#: kind -> a function of the stored context giving what must not be stored (an invitation's link), or None
+#: when the message must no longer be sent (the invitation was cancelled meanwhile).
+Extra = Callable[[Mapping[str, Any]], "dict[str, Any] | None"]
+
+
+class Mailer:
+    """Queues, renders and sends the product's e-mail through one SMTP server."""
+
+    def __init__(self, settings: MailSettings, store: Store, *,
+                 smtp_factory: Callable[[MailSettings], smtplib.SMTP] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self._smtp_factory = smtp_factory or _connect
+        self._extras: dict[tuple[str, str], Extra] = {}
+
+    def register_extra(self, server_id: str, kind: str, extra: Extra) -> None:
+        """Add the secret part of a kind of message of one server at sending time (never written to the outbox)."""
+        self._extras[(server_id, kind)] = extra
+
+    def queue(self, server_id: str, account: str, kind: str, recipient: str, context: Mapping[str, Any]) -> int:
+        """Write a message to the outbox (nothing sent yet) and return its id."""
+        subject = _render(f"{kind}.subject.txt", self._base(context)).strip()
+        row = {"server_id": server_id, "account": account, "kind": kind, "recipient": recipient,
+               "subject": subject[:255], "context_json": json.dumps(dict(context), sort_keys=True),
+               "state": QUEUED, "attempts": 0, "created_at": self.store.now()}
+        with self.store.engine.begin() as conn:
+            return int(conn.execute(sa.insert(mail_outbox).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+
+    def deliver(self, entry_id: int) -> bool:
+        """Try to send one queued or failed message now: True when the SMTP server accepted it."""
+        row = self._claim(entry_id)
+        if row is None:
+            return self.state(entry_id) == SENT
+        context = json.loads(row["context_json"])
+        extra = self._extras.get((row["server_id"], row["kind"]))
+        secret = extra(context) if extra else {}
+        if secret is None:
+            self._finish(entry_id, DROPPED, "no longer to be sent")
+            return False
+        try:
+            self._send(row, {**context, **secret})
+        except MailError as error:
+            self._finish(entry_id, FAILED, str(error))
+            self.store.record_event(row["server_id"], row["account"], "mail.failed", outcome="failure",
+                                    detail=f"to {row['recipient']}: {error}; it will be retried")
+            return False
+        self._finish(entry_id, SENT, None)
+        return True
+
+    def retry(self, *, stale: timedelta = timedelta(minutes=10)) -> list[str]:
+        """Send every failed (or long-stuck) message once more (`puq-hestia maintain`); lines of what happened."""
+        cutoff = self.store.now() - stale
+        waiting = sa.or_(mail_outbox.c.state == FAILED,
+                         sa.and_(mail_outbox.c.state.in_((QUEUED, SENDING)), mail_outbox.c.created_at < cutoff))
+        query = sa.select(mail_outbox.c.id, mail_outbox.c.recipient).where(
+            waiting, mail_outbox.c.attempts < MAX_ATTEMPTS).order_by(mail_outbox.c.id)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [f"mail #{i} to {to}: {'sent' if self.deliver(i) else self.state(i)}" for i, to in rows]
+
+    def state(self, entry_id: int) -> str | None:
+        """The outbox state of one message (queued, sending, sent, failed, dropped)."""
+        with self.store.engine.connect() as conn:
+            value = conn.execute(sa.select(mail_outbox.c.state).where(mail_outbox.c.id == entry_id)).scalar()
+        return None if value is None else str(value)
+
+    def entries(self, limit: int = 50) -> list[OutboxEntry]:
+        """The newest messages, newest first."""
+        query = sa.select(mail_outbox).order_by(mail_outbox.c.id.desc()).limit(limit)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        names = ("id", "server_id", "account", "kind", "recipient", "subject", "state", "attempts", "last_error")
+        return [OutboxEntry(**{n: r[n] for n in names}, created_at=Store.as_utc(r["created_at"]),
+                            sent_at=Store.as_utc(r["sent_at"]) if r["sent_at"] else None) for r in rows]
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _base(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        return {"brand": self.settings.brand, **context}
+
+    def _claim(self, entry_id: int) -> Mapping[Any, Any] | None:
+        """Take the message for sending; None when another sender has it or it was already sent."""
+        now = self.store.now()
+        stuck = sa.and_(mail_outbox.c.state == SENDING, mail_outbox.c.claimed_at < now - timedelta(minutes=10))
+        where = sa.and_(mail_outbox.c.id == entry_id, sa.or_(mail_outbox.c.state.in_((QUEUED, FAILED)), stuck))
+        with self.store.engine.begin() as conn:
+            if conn.execute(sa.update(mail_outbox).where(where).values(
+                    state=SENDING, claimed_at=now, attempts=mail_outbox.c.attempts + 1)).rowcount != 1:
+                return None
+            return conn.execute(sa.select(mail_outbox).where(mail_outbox.c.id == entry_id)).mappings().one()
+
+    def _finish(self, entry_id: int, state: str, error: str | None) -> None:
+        values: dict[str, Any] = {"state": state, "last_error": error[:255] if error else None}
+        if state == SENT:
+            values["sent_at"] = self.store.now()
+        with self.store.engine.begin() as conn:
+            conn.execute(sa.update(mail_outbox).where(mail_outbox.c.id == entry_id).values(**values))
+
+    def _send(self, row: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+        """Render and hand one message to the SMTP server (MailError on any failure)."""
+        message = self._message(row, self._base(context))
+        try:
+            with self._smtp_factory(self.settings) as smtp:
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            # The exception text of smtplib may quote the server's reply, never our password.
+            raise MailError(f"the mail server refused or did not answer ({type(error).__name__})") from None
+
+    def _message(self, row: Mapping[str, Any], context: Mapping[str, Any]) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = row["subject"]
+        message["From"] = self.settings.from_address
+        message["To"] = row["recipient"]
+        if self.settings.reply_to:
+            message["Reply-To"] = self.settings.reply_to
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.settings.from_address.rpartition("@")[2] or None)
+        message.set_content(_render(f"{row['kind']}.txt", context))
+        message.add_alternative(_render(f"{row['kind']}.html", context), subtype="html")
+        return message
+
+
+def _render(name: str, context: Mapping[str, Any]) -> str:
+    """One mail template with CONTEXT (HTML templates escape every value)."""
+    return _templates.get_template(name).render(**context)
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    """An SMTP connection in the configured mode, logged in when a user is set."""
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if settings.security == "tls":
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+        if settings.user:
+            smtp.login(settings.user, settings.password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
