@@ -137,6 +137,15 @@ def ftp_extras(card: FtpCard) -> dict[str, Any]:
 bp.add_app_template_filter(format_time, "utc_time")
 
 
+def _finished(url: str) -> ResponseReturnValue:
+    """After a change: a redirect, or for the popup script 204 with X-Redirect, so the flash waits for that page."""
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["X-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 # -- the customer's side ---------------------------------------------------------------------------------------
 @bp.route("/ftp/<domain>/<username>/invite", methods=["GET", "POST"])
 @login_required
@@ -155,7 +164,7 @@ def invite(domain: str, username: str) -> ResponseReturnValue:
             else:
                 flash(f"The invitation e-mail to {sent.email} could not be sent yet; it is kept and will be sent "
                       "again automatically.", "warning")
-            return redirect(_back_url(form.back.data, domain))
+            return _finished(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
     return _render("invite/_modal_invite.html", invalid=bool(form.errors), form=form, card=card,
@@ -176,7 +185,7 @@ def cancel(domain: str, username: str, invitation_id: int) -> ResponseReturnValu
         abort(404)
     flash("The invitation was cancelled; its link no longer works." if cancelled
           else "That invitation was no longer waiting.", "success" if cancelled else "info")
-    return redirect(_back_url(form.back.data, domain))
+    return _finished(_back_url(form.back.data, domain))
 
 
 @bp.route("/ftp/<domain>/<username>/access", methods=["GET", "POST"])
@@ -204,7 +213,7 @@ def access(domain: str, username: str) -> ResponseReturnValue:
         else:
             flash(f"{username} has access until {format_time(until)}." if until
                   else f"The access of {username} no longer ends.", "success")
-            return redirect(_back_url(form.back.data, domain))
+            return _finished(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
         if current is not None and not current.ended:
