@@ -77,7 +77,7 @@ class Rig:
 
     def __post_init__(self) -> None:
         self.app = create_app({"PUQ_SETTINGS": self.settings, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                               "RATELIMIT_ENABLED": False})
+                               "RATELIMIT_ENABLED": False, "PUQ_HOOKS_CLOCK": HOOK_CLOCK})
         self._rebuild()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -148,10 +148,28 @@ class Rig:
         return self.services.store.events(SERVER, limit=1000)
 
 
+class SigningClock:
+    """The hooks' clock in this suite: each signature is one second later, so no two ever share a timestamp."""
+
+    def __init__(self, start: int = 1_800_000_000) -> None:
+        self.now = start
+
+    def tick(self) -> int:
+        """The timestamp of the next signature (the bridge's clock moves with it)."""
+        self.now += 1
+        return self.now
+
+    def __call__(self) -> float:
+        return float(self.now)
+
+
+HOOK_CLOCK = SigningClock()
+
+
 def signed_headers(body: bytes, reseller: str = "reseller-a", *, key: str | None = None,
                    secret: str | None = None) -> dict[str, str]:
     """What a billing system sends: reseller id, timestamp and the HMAC of timestamp + "." + body."""
-    timestamp = str(int(time.time()))
+    timestamp = str(HOOK_CLOCK.tick())
     secret = RESELLER_SECRETS.get(reseller, "unknown") if secret is None else secret
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     headers = {"Content-Type": "application/json", "X-Puq-Reseller": reseller, "X-Puq-Timestamp": timestamp,

@@ -5,7 +5,6 @@ credential is stored, the prefix lock is respected, production secrets are stron
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from provisioning_support import Mock, hook_headers, panel_settings, panel_store, post_hook, whmcs_params
+from provisioning_support import (
+    Mock,
+    hook_headers,
+    panel_settings,
+    panel_store,
+    pin_hooks_clock,
+    post_hook,
+    whmcs_params,
+)
 
 from panel import create_app
 from panel import hooks as panel_hooks
@@ -131,14 +138,15 @@ def store_text(store: Store) -> str:
 
 def test_a_single_sign_on_with_an_idempotency_key_stores_no_link(http: FlaskClient, mock: Mock, store: Store) -> None:
     store.claim_account("main", "bob", "reseller-a")
-    first = post_hook(http, "single_sign_on", {"username": "bob"}, key="sso-bob-1")
+    now = pin_hooks_clock(http)
+    first = post_hook(http, "single_sign_on", {"username": "bob"}, key="sso-bob-1", timestamp=now)
     link = first.get_json()["redirectTo"]
     token = urlsplit(link).path.rsplit("/", 1)[-1]
     text = store_text(store)
     assert link not in text and token not in text and token[:24] not in text
     assert "link_issued" in text
     # The same body again, signed anew a second later (as a billing system redelivers it).
-    again = post_hook(http, "single_sign_on", {"username": "bob"}, key="sso-bob-1", timestamp=int(time.time()) + 1)
+    again = post_hook(http, "single_sign_on", {"username": "bob"}, key="sso-bob-1", timestamp=now + 1)
     assert again.headers["Idempotent-Replayed"] == "true"
     fresh = again.get_json()["redirectTo"]
     assert fresh != link and fresh.startswith("http://panel.test/")
