@@ -198,8 +198,9 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent)
     login = _login(intent)
     if intent.command == "v-add-web-domain-ftp" and login:
         store.release_name(intent.server_id, login)  # no longer "being created right now"
-    store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
-                       ftp_user=login, outcome=state, detail=note)
+    if state != "exists":  # an unproven account's activity list is not ours to write in
+        store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
+                           ftp_user=login, outcome=state, detail=note)
     return f"#{intent.id} {intent.command} {' '.join(intent.args)}: {state} ({note})"
 
 
@@ -212,6 +213,11 @@ def _verdict(intent: Intent, happened: bool | None) -> tuple[str, str]:
     if intent.command == "v-add-web-domain-ftp":
         return "done", (f"{_INTERRUPTED}: the FTP user was created, but its password was never "
                         "shown to anyone; set a new password before using it")
+    if intent.command == "v-add-user":
+        # A name that exists is not proof that this call made it (SECURITY.md 27): nobody is told it was theirs;
+        # the same create's redelivery settles it by evidence (the password it sent checks out).
+        return "exists", (f"{_INTERRUPTED}: an account of this name exists now; that alone does not prove the "
+                          "interrupted create made it, so its redelivery settles it")
     return "done", f"{_INTERRUPTED}: the change was made"
 
 

@@ -156,10 +156,11 @@ def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hest
         report = out.getvalue()
         assert "hook deliveries freed for redelivery: 3" in report, report
         with Store(f"sqlite:///{db}") as store:
-            assert _intent_states(store) == {(n, "v-add-user"): "done" for n in NAMES}
+            # Existence is recorded, not adopted: no owner, nothing written to the name's activity list yet.
+            assert _intent_states(store) == {(n, "v-add-user"): "exists" for n in NAMES}
             for name in NAMES:
-                assert any(e.action == "maintenance.v-add-user" and e.outcome == "done"
-                           for e in store.recent_events("main", name)), name
+                assert store.account_owner("main", name) is None
+                assert not any(e.action == "maintenance.v-add-user" for e in store.recent_events("main", name))
         # Each redelivery gets the true result: its own account, finished (the web domain added).
         for offset, name in enumerate(NAMES, start=1):
             reply = deliver(restarted.url, name, now + offset)
@@ -168,6 +169,9 @@ def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hest
             assert f"{name}.example" in hestia.backend.users[name].domains
         with Store(f"sqlite:///{db}") as store:  # proven made by its own redelivery (the password checks out)
             assert all(store.account_owner("main", name) == "reseller-a" for name in NAMES)
+            for name in NAMES:  # and now audited on the account, as the reseller was told
+                assert any(e.action == "account.create_account" and e.outcome == "success"
+                           for e in store.recent_events("main", name)), name
     finally:
         restarted.stop()
 
