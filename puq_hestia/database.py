@@ -104,11 +104,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 
 
 def migrate(engine: sa.Engine, metadata: sa.MetaData) -> list[str]:
-    """Create missing tables, then add every column an older store lacks; a second try absorbs a race."""
-    try:
-        return _migrate_once(engine, metadata)
-    except (OperationalError, ProgrammingError, IntegrityError):
-        return _migrate_once(engine, metadata)
+    """Create missing tables, then add every column an older store lacks; races with other workers are absorbed.
+
+    Workers started together on a fresh store (gunicorn by hand) all migrate at once. A pass that fails while
+    the schema grew under it lost a race with another process and is tried again (each such failure leaves at
+    least one table or column fewer to do, so this ends); a failure without progress is a real error.
+    """
+    while True:
+        before = _schema_of(engine)
+        try:
+            return _migrate_once(engine, metadata)
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if _schema_of(engine) == before:
+                raise
+
+
+def _schema_of(engine: sa.Engine) -> frozenset[tuple[str, str]]:
+    """Every (table, column) the database has now."""
+    inspector = sa.inspect(engine)
+    return frozenset((table, column["name"]) for table in inspector.get_table_names()
+                     for column in inspector.get_columns(table))
 
 
 def _migrate_once(engine: sa.Engine, metadata: sa.MetaData) -> list[str]:

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pytest
 import sqlalchemy as sa
 
+from puq_hestia import database
 from puq_hestia.store import DETAIL_MAX, AuditEvent, HookRecord, Store, StoreError, metadata
 
 T = TypeVar("T")
@@ -94,6 +95,60 @@ def test_sqlite_uses_wal_and_creates_the_folder(tmp_path: Path) -> None:
     with Store(f"sqlite:///{path}") as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert path.exists()
+
+
+def _copy_of_schema() -> sa.MetaData:
+    """The store's tables in a MetaData of their own, so a test's listeners never touch the real one."""
+    copy = sa.MetaData()
+    for table in metadata.tables.values():
+        table.to_metadata(copy)
+    return copy
+
+
+def test_workers_migrating_a_fresh_store_at_once_all_succeed(url: str) -> None:
+    # gunicorn started by hand boots its workers together, each migrating. Here the other worker wins every
+    # race: just before this one creates a table, it creates the next one this pass already decided to create.
+    ours, theirs = _copy_of_schema(), _copy_of_schema()
+    engine, other = sa.create_engine(url), sa.create_engine(url)
+    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    names = sorted(ours.tables)
+    stolen: list[str] = []
+
+    def the_other_worker_is_faster(table: sa.Table, _connection: object, **_kw: object) -> None:
+        following = names.index(table.name) + 1
+        existing = set(sa.inspect(other).get_table_names())
+        if following < len(names) and names[following] not in existing:
+            theirs.tables[names[following]].create(other)
+            stolen.append(names[following])
+
+    for table in ours.tables.values():
+        sa.event.listen(table, "before_create", the_other_worker_is_faster)
+    try:
+        database.migrate(engine, ours)
+        assert set(sa.inspect(engine).get_table_names()) >= set(names)
+        assert stolen  # the race really happened
+        assert database.migrate(engine, ours) == []
+    finally:
+        engine.dispose()
+        other.dispose()
+
+
+def test_a_migration_error_without_progress_is_not_retried(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    passes: list[int] = []
+
+    def broken(_engine: sa.Engine, _metadata: sa.MetaData) -> list[str]:
+        passes.append(1)
+        raise sa.exc.OperationalError("CREATE TABLE x", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(database, "_migrate_once", broken)
+    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            database.migrate(engine, _copy_of_schema())
+    finally:
+        engine.dispose()
+    assert passes == [1]
 
 
 def test_in_memory_sqlite_keeps_one_database() -> None:
