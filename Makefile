@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium curl php-cli php-curl redis-server
 export PUQ_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit bench screenshots test-postgres system-deps clean mutation chaos-long
+.PHONY: demo test lint unit bench screenshots messages translations test-postgres system-deps clean mutation chaos-long
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -45,6 +45,24 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The panel's languages (README "Languages"): `make messages` extracts every marked string into the template and
+# merges it into each catalog (then translate the new entries); `make translations` compiles the catalogs into
+# the .mo files the panel reads, which are committed (a test fails when they are stale or incomplete).
+CATALOGS := panel/translations
+LANGUAGES := de fr es nl
+messages: $(STAMP)
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k N_ -k Nn_:1,2 -k _l --no-location --sort-output \
+	  --project puq-hestia --copyright-holder puq-hestia -o $(CATALOGS)/messages.pot .
+	@for lang in en $(LANGUAGES); do \
+	  if [ -f $(CATALOGS)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-fuzzy-matching \
+	      --ignore-obsolete --no-location; \
+	  else $(BIN)/pybabel init --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-location; fi; \
+	done
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
 
 # Rewrite the README's screenshots from the browser journeys.
 screenshots: $(STAMP) system-deps

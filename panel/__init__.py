@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from panel import auth, brand, ftp, health, hooks, invite, sso
+from panel import auth, brand, ftp, health, hooks, i18n, invite, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.health import register_store_outage_handlers
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Explicit: flask-limiter keeps `enabled` on the shared Limiter and otherwise inherits the value of the
         # previous app in the process (an app built with limits off switched them off for every later app).
         RATELIMIT_ENABLED=True,
+        BABEL_DEFAULT_LOCALE=settings.language,
         **session_config(settings),
     )
     app.config.update(test_config)
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     install_security_headers(app, hsts=not settings.demo)
+    i18n.init_app(app)  # the reader's language (issue 16): Flask-Babel, the switcher, translate/local_time
     register_error_handlers(app)
     register_store_outage_handlers(app)
     app.register_blueprint(health.bp)

@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from flask_babel import gettext
+
 from puq_hestia.ftp import FtpCard
 from puq_hestia.settings import ServerSettings
 
@@ -38,7 +40,8 @@ class ConnectionDetails:
     @property
     def start_text(self) -> str:
         """Where the user lands, said so that nobody types it as a remote directory."""
-        return f"you start in {self.folder} of {self.domain} (shown as / in your FTP client)"
+        return gettext("you start in %(folder)s of %(domain)s (shown as / in your FTP client)", folder=self.folder,
+                       domain=self.domain)
 
     @property
     def winscp_url(self) -> str:
@@ -49,18 +52,18 @@ class ConnectionDetails:
     @property
     def protocol(self) -> str:
         """The protocol as a customer's FTP client names it."""
-        return "Explicit FTPS (FTP over TLS)" if self.tls else "FTP (unencrypted)"
+        return gettext("Explicit FTPS (FTP over TLS)") if self.tls else gettext("FTP (unencrypted)")
 
     def share_text(self, domain: str) -> str:
         """Everything at once, to paste into a message to whoever connects; the password travels separately."""
         return "\n".join([
-            f"FTP access to {domain}",
-            f"Host: {self.host}",
-            f"Port: {self.port}",
-            f"Protocol: {self.protocol}",
-            f"Login: {self.login}",
-            f"Folder: {self.start_text}",
-            "Password: sent separately",
+            gettext("FTP access to %(domain)s", domain=domain),
+            gettext("Host: %(host)s", host=self.host),
+            gettext("Port: %(port)s", port=self.port),
+            gettext("Protocol: %(protocol)s", protocol=self.protocol),
+            gettext("Login: %(login)s", login=self.login),
+            gettext("Folder: %(folder)s", folder=self.start_text),
+            gettext("Password: sent separately"),
         ])
 
 

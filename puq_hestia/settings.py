@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from puq_hestia.branding import Brand, brand_from_mapping
+from puq_hestia.texts import LANGUAGES
 from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
@@ -76,6 +77,7 @@ class Settings:
     trusted_proxies: int = 0
     store: StoreOptions = field(default_factory=StoreOptions)
     brand: Brand = field(default_factory=Brand)
+    language: str = "en"  # [panel] language: when neither the account nor the browser names a shipped one
     mail: MailSettings | None = None  # [mail]: no table, no e-mail (invitations are then unavailable)
 
     def server(self, server_id: str | None = None) -> ServerSettings:
@@ -143,8 +145,16 @@ class Settings:
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
             store=_store_options(dict(data.get("store", {}))),
             brand=brand_from_mapping(dict(panel.get("brand", {})), base=base),
+            language=_language(panel.get("language", "en")),
             mail=_mail(data.get("mail"), env),
         )
+
+
+def _language(value: object) -> str:
+    """[panel] language: one of the shipped catalogs (puq_hestia/texts.py)."""
+    if not isinstance(value, str) or value not in LANGUAGES:
+        raise ConfigError(f"panel.language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    return value
 
 
 def _env_key(*parts: str) -> str:

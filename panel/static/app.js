@@ -13,9 +13,20 @@
  * - a search box marked data-filter-target hides the cards on this page that do not match as the customer types
  *   (the box is a GET form: Enter asks the server, which filters every page).
  * URLs always come from the server (href attributes built with url_for), never from strings in this file.
+ * Words come from the server too, in the reader's language: data-text-* attributes of <body> (base.html).
  */
 (function () {
   "use strict";
+
+  // A word of the page's language (<body data-text-KEY>); the English fallback keeps the script working alone.
+  function text(key, fallback) {
+    var value = document.body ? document.body.getAttribute("data-text-" + key) : null;
+    return value || fallback;
+  }
+
+  function escapeHtml(value) {
+    return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
 
   var opener = null;
 
@@ -64,7 +75,7 @@
     }
     var show = input.type === "password";
     input.type = show ? "text" : "password";
-    button.textContent = show ? "Hide" : "Show";
+    button.textContent = show ? text("hide", "Hide") : text("show", "Show");
     button.setAttribute("aria-pressed", show ? "true" : "false");
   }
 
@@ -126,8 +137,9 @@
         }
       })
       .catch(function () {
-        showFragment("<h2 class=\"modal-title\">No answer</h2><div class=\"alert alert-error\" role=\"alert\">" +
-          "The panel did not answer. Reload the page to see whether the change was made.</div>");
+        showFragment("<h2 class=\"modal-title\">" + escapeHtml(text("no-answer-title", "No answer")) +
+          "</h2><div class=\"alert alert-error\" role=\"alert\">" + escapeHtml(text("no-answer",
+          "The panel did not answer. Reload the page to see whether the change was made.")) + "</div>");
       })
       .finally(function () {
         form.removeAttribute("aria-busy");
@@ -229,8 +241,12 @@
     }
     var label = button.textContent;
     copyText(source.textContent.trim()).then(
-      function () { button.textContent = "Copied"; button.classList.add("is-done"); announce("Copied"); },
-      function () { button.textContent = "Select and copy"; selectText(source); }
+      function () {
+        button.textContent = text("copied", "Copied");
+        button.classList.add("is-done");
+        announce(text("copied", "Copied"));
+      },
+      function () { button.textContent = text("select-copy", "Select and copy"); selectText(source); }
     );
     window.setTimeout(function () {
       button.textContent = label;

@@ -21,8 +21,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.hestia": ("puq_hestia.hestia",),
     "puq_hestia.database": (),
     "puq_hestia.store": ("puq_hestia.database",),
-    "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store", "puq_hestia.intents"),
-    "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store"),
+    "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store", "puq_hestia.intents",
+                       "puq_hestia.texts"),
+    "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store",
+                        "puq_hestia.texts"),
     "puq_hestia.billing": ("puq_hestia.billing", "puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia",
                            "puq_hestia.store", "puq_hestia.intents"),
     "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
@@ -31,13 +33,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
                                "puq_hestia.mail"),
     # Outgoing e-mail (issue 17): settings, templates and the outbox in the store; used by maintenance and the
     # panel, and handed to ftp/ by injection (ftp.invitations.Outbox), so ftp/ does not import it.
-    "puq_hestia.mail": ("puq_hestia.store", "puq_hestia.database"),
+    "puq_hestia.mail": ("puq_hestia.store", "puq_hestia.database", "puq_hestia.texts"),
+    # Customer-facing messages marked for translation, and the shipped languages (issue 16): imports nothing.
+    "puq_hestia.texts": (),
     "puq_hestia.branding": ("puq_hestia.hestia",),
-    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database", "puq_hestia.mail", "puq_hestia.branding"),
+    "puq_hestia.settings": ("puq_hestia.hestia", "puq_hestia.database", "puq_hestia.mail", "puq_hestia.branding",
+                            "puq_hestia.texts"),
     "puq_hestia.cli": ("puq_hestia",),
 }
 FIRST_PARTY = ("puq_hestia", "panel", "hestia_mock")
-FORBIDDEN_IN_CORE = ("panel", "flask", "werkzeug", "flask_wtf", "flask_limiter", "hestia_mock")
+FORBIDDEN_IN_CORE = ("panel", "flask", "werkzeug", "flask_wtf", "flask_limiter", "flask_babel", "hestia_mock")
 
 
 def module_name(path: Path) -> str:
