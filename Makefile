@@ -52,13 +52,13 @@ clean:
 CATALOGS := panel/translations
 LANGUAGES := de fr es nl
 messages: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k N_ -k Nn_:1,2 -k _l --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k Nn_:1,2 -k _l --no-location --sort-output \
 	  --project puq-hestia --copyright-holder puq-hestia -o $(CATALOGS)/messages.pot .
 	@for lang in en $(LANGUAGES); do \
 	  if [ -f $(CATALOGS)/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-fuzzy-matching \
+	    $(BIN)/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-fuzzy-matching \
 	      --ignore-obsolete --no-location; \
-	  else $(BIN)/pybabel init --quiet -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-location; fi; \
+	  else $(BIN)/pybabel -q init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; fi; \
 	done
 
 translations: $(STAMP)

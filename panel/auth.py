@@ -18,14 +18,17 @@ from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from panel.errors import error_page
 from panel.extensions import ServerServices, services
 from panel.forms import CodeForm, LoginForm
+from panel.i18n import CHOICE_KEY, HESTIA_KEY, shipped, translate
 from panel.login_limits import LimitStorageDown, count_failure, is_blocked
 from panel.security import safe_next
 from puq_hestia.auth.policy import LoginResult, Outcome, normalise_username
+from puq_hestia.texts import N_
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -33,16 +36,25 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-FAILED_LOGIN = "Wrong username or password."
-WRONG_CODE = "Wrong code. Enter the current 6-digit code from your authenticator app."
-SIGN_IN_AGAIN = "Please sign in again."
-LIMITS_DOWN = ("Signing in is not possible right now (the panel cannot check its login limits). "
-               "Please try again in a few minutes.")
+FAILED_LOGIN = N_("Wrong username or password.")
+WRONG_CODE = N_("Wrong code. Enter the current 6-digit code from your authenticator app.")
+SIGN_IN_AGAIN = N_("Please sign in again.")
+LIMITS_DOWN = N_("Signing in is not possible right now (the panel cannot check its login limits). "
+                 "Please try again in a few minutes.")
 
 
-def start_session(server_id: str, user: str, session_id: str | None = None) -> None:
-    """Begin a fresh session for USER on SERVER_ID (cleared first, so no earlier value survives a login)."""
+def start_session(server_id: str, user: str, session_id: str | None = None, *, language: str = "") -> None:
+    """Begin a fresh session for USER on SERVER_ID (cleared first, so no earlier value survives a login).
+
+    Only the language picked with the footer's switcher is kept; LANGUAGE is the account's Hestia LANGUAGE,
+    read by the same v-list-user as the login policy (panel/i18n.py).
+    """
+    choice = session.get(CHOICE_KEY)
     session.clear()
+    if shipped(choice):
+        session[CHOICE_KEY] = choice
+    if shipped(language):
+        session[HESTIA_KEY] = shipped(language)
     session.permanent = True
     session["sid"] = session_id or services().sessions.open(server_id, user)
     session["server"] = server_id
@@ -115,12 +127,13 @@ def login() -> ResponseReturnValue:
     if result.package:  # read by the policy's v-list-user anyway: the FTP user limit needs no call of its own
         panel.store.set_account_limits(server.settings.id, result.user, package=result.package)
     if result.outcome is Outcome.CODE_NEEDED:
-        session.clear()
+        _clear_keeping_language()
         session["pending"] = result.session_id
+        session[HESTIA_KEY] = result.language  # the code page in the account's language; start_session keeps it
         return redirect(url_for("auth.login_code", next=target))
     if result.outcome is not Outcome.SIGNED_IN:
         _failed(server, result)
-        form.password.errors = [FAILED_LOGIN]
+        form.password.errors = [translate(FAILED_LOGIN)]
         return _login_page(form, target, status=401)
     return _signed_in(server, result, target, "password")
 
@@ -135,7 +148,7 @@ def login_code() -> ResponseReturnValue:
     server = panel.server(pending.server_id) if pending is not None else None
     if pending is None or server is None or not isinstance(pending_id, str):
         session.pop("pending", None)
-        flash(SIGN_IN_AGAIN, "info")
+        flash(translate(SIGN_IN_AGAIN), "info")
         return redirect(url_for("auth.login", next=target))
     form = CodeForm()
     if not form.validate_on_submit():
@@ -148,10 +161,10 @@ def login_code() -> ResponseReturnValue:
         return _signed_in(server, result, target, "password and 2FA code")
     _failed(server, result)
     if result.outcome is Outcome.CODE_WRONG:
-        form.code.errors = [WRONG_CODE]
+        form.code.errors = [translate(WRONG_CODE)]
         return _code_page(form, target, status=401)
     session.pop("pending", None)
-    flash(SIGN_IN_AGAIN, "info")
+    flash(translate(SIGN_IN_AGAIN), "info")
     return redirect(url_for("auth.login", next=target))
 
 
@@ -163,7 +176,8 @@ def _failed(server: ServerServices, result: LoginResult) -> None:
 
 
 def _signed_in(server: ServerServices, result: LoginResult, target: str | None, how: str) -> BaseResponse:
-    start_session(server.settings.id, result.user, result.session_id)
+    language = result.language or str(session.get(HESTIA_KEY) or "")  # after a 2FA step: kept with the pending id
+    start_session(server.settings.id, result.user, result.session_id, language=language)
     services().store.record_event(server.settings.id, result.user, "login", outcome="success", detail=how)
     log.info("login of %r on server %r from %s", result.user, server.settings.id, request.remote_addr)
     return redirect(target or url_for("ftp.index"))
@@ -186,8 +200,8 @@ def logout() -> BaseResponse:
         services().sessions.end(sid)
     if g.user is not None:
         log.info("logout of %r", g.user)
-    session.clear()
-    flash("You have signed out.", "info")
+    _clear_keeping_language()
+    flash(gettext("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -199,6 +213,14 @@ def logout_everywhere() -> BaseResponse:
         log.info("sign-out everywhere of %r: %d sessions ended", g.user, ended)
         services().store.record_event(g.server.settings.id, g.user, "logout.everywhere", outcome="success",
                                       detail=f"signed out everywhere ({ended} sessions)")
-    session.clear()
-    flash("You have signed out on every device.", "info")
+    _clear_keeping_language()
+    flash(gettext("You have signed out on every device."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _clear_keeping_language() -> None:
+    """End the session's identity; only the language picked with the switcher stays (a browser preference)."""
+    choice = session.get(CHOICE_KEY)
+    session.clear()
+    if shipped(choice):
+        session[CHOICE_KEY] = choice

@@ -7,38 +7,41 @@ import math
 
 from flask import Flask, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from panel.i18n import translate
 from puq_hestia.ftp import FtpRuleError, NotOwnedError
 from puq_hestia.hestia.breaker import CircuitOpenError
 from puq_hestia.hestia.errors import HestiaError
+from puq_hestia.texts import N_
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = "The control panel is unreachable or failing right now. Nothing was changed."
+UNREACHABLE = N_("The control panel is unreachable or failing right now. Nothing was changed.")
 
 # status -> (title, message); anything not listed gets the generic text of its status code.
 PAGES: dict[int, tuple[str, str]] = {
-    400: ("Request not accepted", "The request was incomplete or malformed. Nothing was changed."),
-    403: ("Not allowed", "You may not do this."),
-    404: ("Not found", "There is no such page, web domain or FTP user in your account."),
-    405: ("Not allowed", "This address does not accept that kind of request. Nothing was changed."),
-    409: ("Not possible right now", "Nothing was changed."),
-    410: ("Link no longer valid", "This link has expired or was already used."),
-    413: ("Request too large", "The request was larger than this panel accepts. Nothing was changed."),
-    429: ("Too many attempts", "Please wait a minute before trying again."),
-    500: ("Something went wrong", "An unexpected error happened on our side. Nothing was changed."),
-    503: ("Control panel unavailable", UNREACHABLE),
+    400: (N_("Request not accepted"), N_("The request was incomplete or malformed. Nothing was changed.")),
+    403: (N_("Not allowed"), N_("You may not do this.")),
+    404: (N_("Not found"), N_("There is no such page, web domain or FTP user in your account.")),
+    405: (N_("Not allowed"), N_("This address does not accept that kind of request. Nothing was changed.")),
+    409: (N_("Not possible right now"), N_("Nothing was changed.")),
+    410: (N_("Link no longer valid"), N_("This link has expired or was already used.")),
+    413: (N_("Request too large"), N_("The request was larger than this panel accepts. Nothing was changed.")),
+    429: (N_("Too many attempts"), N_("Please wait a minute before trying again.")),
+    500: (N_("Something went wrong"), N_("An unexpected error happened on our side. Nothing was changed.")),
+    503: (N_("Control panel unavailable"), UNREACHABLE),
 }
 # A change whose answer was lost (read timeout, dropped connection, 5xx) may have been made: saying "nothing was
 # changed" would be false (found by the fault matrix, tests/chaos). Trying again is safe: changes are idempotent.
-OUTCOME_UNKNOWN = ("The control panel stopped answering during the change, so it may or may not have been made. "
-                   "Reload the page to see the current state; trying again is safe.")
+OUTCOME_UNKNOWN = N_("The control panel stopped answering during the change, so it may or may not have been made. "
+                     "Reload the page to see the current state; trying again is safe.")
 BREAKER_OPEN = ("The control panel has failed several times in a row, so the panel is not contacting it for "
                 "{seconds} seconds. Nothing was changed. Please try again then.")
-CSRF_MESSAGE = ("This form has expired or did not come from this panel. Reload the page and try again. "
-                "Nothing was changed.")
+CSRF_MESSAGE = N_("This form has expired or did not come from this panel. Reload the page and try again. "
+                  "Nothing was changed.")
 
 
 def wants_fragment() -> bool:
@@ -48,9 +51,11 @@ def wants_fragment() -> bool:
 
 def error_page(status: int, message: str | None = None) -> ResponseReturnValue:
     """Render the error page (or, for the popup script, just its message) with STATUS."""
-    title, default = PAGES.get(status, ("Error", "The request could not be completed."))
+    title, default = PAGES.get(status, (N_("Error"), N_("The request could not be completed.")))
     template = "errors/_message.html" if wants_fragment() else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message or default), status
+    # Titles and messages are English Text values (also the core's): shown in the reader's language.
+    return render_template(template, status=status, title=translate(title),
+                           message=translate(message or default)), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -72,7 +77,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(FtpRuleError)
     def _rule_error(error: FtpRuleError) -> ResponseReturnValue:
         # Views show rule errors next to their field; this catches the ones raised outside a form.
-        return error_page(409, f"{error.message} Nothing was changed.")
+        return error_page(409, gettext("%(message)s Nothing was changed.", message=translate(error.message)))
 
     @app.errorhandler(HestiaError)
     def _hestia_error(error: HestiaError) -> ResponseReturnValue:
@@ -84,7 +89,9 @@ def register_error_handlers(app: Flask) -> None:
     def _breaker_open(error: CircuitOpenError) -> ResponseReturnValue:
         # Refused before any call (puq_hestia/hestia/breaker.py): fast, and certainly nothing changed.
         seconds = max(1, math.ceil(error.retry_after))
-        response = make_response(error_page(503, BREAKER_OPEN.format(seconds=seconds)))
+        response = make_response(error_page(503, N_(
+            "The control panel has failed several times in a row, so the panel is not contacting it for "
+            "{seconds} seconds. Nothing was changed. Please try again then.", seconds=seconds)))
         response.headers["Retry-After"] = str(seconds)
         return response
 

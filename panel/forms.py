@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import ImmutableMultiDict
@@ -56,23 +57,23 @@ class PanelForm(FlaskForm):  # type: ignore[misc]  # flask-wtf ships no type hin
 class LoginForm(PanelForm):
     """Hestia username and password; a server choice only when several servers are configured."""
 
-    server = SelectField("Server", validate_choice=True)
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+    server = SelectField(_l("Server"), validate_choice=True)
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",
                                       "spellcheck": "false"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class CodeForm(PanelForm):
     """The 6-digit code of Hestia's two-factor authentication (the second sign-in step)."""
 
-    code = StringField("Code", validators=[DataRequired(), Length(max=10), Regexp(r"^\s*[0-9]{6}\s*$",
-                                                                                 message="Enter the 6 digits.")],
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=10), Regexp(r"^\s*[0-9]{6}\s*$",
+                                                                                 message=_l("Enter the 6 digits."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,
                                   "spellcheck": "false", "pattern": "[0-9 ]*"})
-    submit = SubmitField("Verify")
+    submit = SubmitField(_l("Verify"))
 
 
 class BackForm(PanelForm):
@@ -86,47 +87,47 @@ class SimpleAddForm(BackForm):
 
     # Choices are the customer's addable domains; ownership is checked against the service, not the choices,
     # so a tampered value is a 404 without a Hestia call rather than a form error.
-    domain = SelectField("Web domain", validators=[DataRequired()], validate_choice=False)
-    submit = SubmitField("Create FTP user")
+    domain = SelectField(_l("Web domain"), validators=[DataRequired()], validate_choice=False)
+    submit = SubmitField(_l("Create FTP user"))
 
 
 class AdvancedAddForm(BackForm):
     """Advanced section: username suffix, password (empty = generated) and an optional folder."""
 
-    suffix = StringField("Username", validators=[DataRequired(), Length(max=30)],
+    suffix = StringField(_l("Username"), validators=[DataRequired(), Length(max=30)],
                          render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
-    password = PasswordField("Password", validators=[Optional(), Length(max=128)],
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=128)],
                              render_kw={"autocomplete": "new-password"})
-    path = StringField("Folder", validators=[Optional(), Length(max=200)],
+    path = StringField(_l("Folder"), validators=[Optional(), Length(max=200)],
                        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "public_html"})
-    submit = SubmitField("Create FTP user")
+    submit = SubmitField(_l("Create FTP user"))
 
 
 class PasswordForm(BackForm):
     """Change an FTP user's password; empty means generate a strong one."""
 
-    password = PasswordField("New password", validators=[Optional(), Length(max=128)],
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(max=128)],
                              render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class PathForm(BackForm):
     """Change an FTP user's folder; empty means the domain root."""
 
-    path = StringField("Folder", validators=[Optional(), Length(max=200)],
+    path = StringField(_l("Folder"), validators=[Optional(), Length(max=200)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
     # "1" from the offer after a reset: create the missing folder (v-add-fs-directory) and use it.
     create = HiddenField(validators=[Optional(), AnyOf(["", "1"])])
-    submit = SubmitField("Change folder")
+    submit = SubmitField(_l("Change folder"))
 
 
 class DeleteForm(BackForm):
     """Confirm the deletion of an FTP user."""
 
-    submit = SubmitField("Delete FTP user")
+    submit = SubmitField(_l("Delete FTP user"))
 
 
 class LogoutForm(PanelForm):
     """The sign-out button (a POST with a CSRF token, never a GET link)."""
 
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))

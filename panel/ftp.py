@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from wtforms.widgets import TextInput
 
 from panel.activity import describe
@@ -49,6 +50,7 @@ from panel.sharing import connection_details, cyberduck_bookmark, filezilla_file
 from puq_hestia.ftp import Created, FtpCard, FtpRuleError, FtpService, NotOwnedError
 from puq_hestia.ftp.credentials import generate_password
 from puq_hestia.store import AuditEvent
+from puq_hestia.texts import N_
 
 bp = Blueprint("ftp", __name__)
 
@@ -113,10 +115,10 @@ def _why_not(domain: str) -> str:
     known = _service().listing(g.user)
     summary = known.domain(domain)
     if known.user_suspended:
-        return "Your hosting account is suspended, so FTP users cannot be added or changed."
+        return N_("Your hosting account is suspended, so FTP users cannot be added or changed.")
     if summary is not None and summary.suspended:
-        return (f"The web domain {domain} is suspended, so FTP users cannot be added or changed until it is active "
-                "again (its FTP users keep working; deleting one is possible).")
+        return N_("The web domain {domain} is suspended, so FTP users cannot be added or changed until it is active "
+                  "again (its FTP users keep working; deleting one is possible).", domain=domain)
     return ""
 
 
@@ -246,7 +248,8 @@ def connection(domain: str, username: str) -> ResponseReturnValue:
     card = _service().listing(g.user).card(domain, username)  # a call only when nothing is stored yet
     if card is None:  # somebody else's domain or account, or one on another of her domains
         abort(404)
-    return _render_form("ftp/_modal_connection.html", invalid=False, card=card, page_title=f"Connect as {username}",
+    return _render_form("ftp/_modal_connection.html", invalid=False, card=card,
+                        page_title=gettext("Connect as %(login)s", login=username),
                         cancel_url=_back_url(_back(), domain))
 
 
@@ -305,7 +308,7 @@ def add() -> ResponseReturnValue:
     overview = _service().listing(g.user)  # the stored listing: the popup costs no Hestia call (issue 19 Must 9)
     form.domain.choices = [(d.name, d.name) for d in overview.addable_domains]
     return _render_form("ftp/_modal_add.html", invalid=bool(form.errors), form=form, overview=overview,
-                        page_title="Add an FTP user",
+                        page_title=gettext("Add an FTP user"),
                         cancel_url=url_for("ftp.index"))
 
 
@@ -329,7 +332,7 @@ def add_advanced(domain: str) -> ResponseReturnValue:
         form.back.data = _back()
         _say_why_not(form, domain)
     return _render_form("ftp/_modal_add_advanced.html", invalid=bool(form.errors), form=form, domain=domain,
-                        page_title=f"Add an FTP user to {domain}",
+                        page_title=gettext("Add an FTP user to %(domain)s", domain=domain),
                         prefix=f"{g.user}_", cancel_url=_back_url(form.back.data, domain))
 
 
@@ -349,7 +352,7 @@ def _render_edit(domain: str, username: str,
         password_form.password.widget = TextInput()
     path_form = posted if isinstance(posted, PathForm) else PathForm(formdata=None, back=back, path=card.path)
     return _render_form("ftp/_modal_edit.html", invalid=posted is not None and bool(posted.errors), card=card,
-                        page_title=f"Edit {username}",
+                        page_title=gettext("Edit %(login)s", login=username),
                         password_form=password_form, path_form=path_form, cancel_url=_back_url(back, domain),
                         generated=generated, blocked=_why_not(domain) if blocked else "")
 
@@ -393,15 +396,17 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
             changed = _service().change_path(g.user, domain, username, form.path.data or "", create_missing=create)
             if changed.reset_to_root:
                 # The product's promise (DESIGN.md §4) with its consequence, and the way out on the same page.
-                flash(f"The folder /{changed.requested} does not exist, so the folder of {username} was reset to "
-                      f"the domain root (/). {username} can now reach the whole web domain {domain}.", "warning")
+                flash(gettext("The folder /%(folder)s does not exist, so the folder of %(login)s was reset to the "
+                              "domain root (/). %(login)s can now reach the whole web domain %(domain)s.",
+                              folder=changed.requested, login=username, domain=domain), "warning")
                 session[FOLDER_OFFER] = {"domain": domain, "username": username, "folder": changed.requested,
                                          "back": form.back.data or "ftp"}
             elif create:
-                flash(f"The folder {changed.card.display_path} was created, and {username} now starts there.",
-                      "success")
+                flash(gettext("The folder %(folder)s was created, and %(login)s now starts there.",
+                              folder=changed.card.display_path, login=username), "success")
             else:
-                flash(f"The folder of {username} is now {changed.card.display_path}.", "success")
+                flash(gettext("The folder of %(login)s is now %(folder)s.", login=username,
+                              folder=changed.card.display_path), "success")
             return username, _finished(_back_url(form.back.data, domain))
         try:
             return run_once("path", domain, username, _back_url(form.back.data, domain), change)
@@ -422,7 +427,7 @@ def delete(domain: str, username: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         def remove() -> tuple[str, ResponseReturnValue]:
             _service().delete(g.user, domain, username)
-            flash(f"The FTP user {username} was deleted.", "success")
+            flash(gettext("The FTP user %(login)s was deleted.", login=username), "success")
             return username, _finished(_back_url(form.back.data, domain))
         try:
             return run_once("delete", domain, username, _back_url(form.back.data, domain), remove)
@@ -431,5 +436,5 @@ def delete(domain: str, username: str) -> ResponseReturnValue:
     elif request.method == "GET":
         form.back.data = _back()
     return _render_form("ftp/_modal_delete.html", invalid=bool(form.errors), form=form, domain=domain,
-                        page_title=f"Delete {username}?",
+                        page_title=gettext("Delete %(login)s?", login=username),
                         username=username, cancel_url=_back_url(form.back.data, domain))

@@ -9,7 +9,7 @@ no Hestia call of its own), else the browser's Accept-Language among the shipped
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, redirect, request, session, url_for
@@ -56,17 +56,19 @@ def current_language() -> str:
 def translate(message: str) -> str:
     """A message of the core in the reader's language: a Text by its template, any other str by itself."""
     if isinstance(message, Text):
-        if message.plural is not None and message.count is not None:
-            return ngettext(message.template, message.plural, message.count).format(**message.params)
-        return gettext(message.template).format(**message.params)
-    return gettext(message) if message else message
+        # Parameters may be messages themselves ("You have {quota}, ..."): each in the reader's language too.
+        params = {key: translate(value) if isinstance(value, Text) else value for key, value in message.params.items()}
+        if message.plural is not None and message.number is not None:
+            return str(ngettext(message.template, message.plural, message.number)).format(**params)
+        return str(gettext(message.template)).format(**params)
+    return str(gettext(message)) if message else message
 
 
 def local_time(value: datetime) -> str:
     """A moment in the reader's locale, in UTC (the panel's times are UTC, as the forms say)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return gettext("%(time)s UTC", time=format_datetime(value, "short"))
+        value = value.replace(tzinfo=UTC)
+    return str(gettext("%(time)s UTC", time=format_datetime(value, "short")))
 
 
 @bp.post("/language")

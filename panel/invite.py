@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -21,6 +23,7 @@ from panel.auth import login_required
 from panel.errors import error_page, wants_fragment
 from panel.extensions import ServerServices, limiter, services
 from panel.forms import BackForm, PanelForm
+from panel.i18n import current_language, local_time, translate
 from panel.security import no_store
 from puq_hestia.ftp import FtpCard, FtpRuleError, InvalidInputError, NotOwnedError
 from puq_hestia.ftp.expiry import ACTIONS, AccessEnd, parse_action, parse_until, remaining_text
@@ -29,44 +32,45 @@ from puq_hestia.ftp.invitations import (
     InvitationError,
     Invitations,
     InvitationUsedError,
-    format_time,
     valid_email,
     valid_message,
 )
 from puq_hestia.hestia.errors import HestiaError
+from puq_hestia.texts import N_, message_of
 
 bp = Blueprint("invite", __name__)
 INVALID = 422
 # The shorthand dict of wtforms 3.3 (tuples are deprecated there).
-ACTION_CHOICES = {"lock": "Lock it (keep the files; Renew gives a new password)", "delete": "Delete the FTP user"}
+ACTION_CHOICES = {"lock": _l("Lock it (keep the files; Renew gives a new password)"),
+                  "delete": _l("Delete the FTP user")}
 
 
 class InviteForm(BackForm):
     """Invite someone to use an FTP user: their e-mail address and an optional message."""
 
-    email = StringField("E-mail address", validators=[DataRequired(), Length(max=254)],
+    email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                         render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"})
-    message = TextAreaField("Message (optional)", validators=[Optional(), Length(max=500)], render_kw={"rows": 3})
-    submit = SubmitField("Send invitation")
+    message = TextAreaField(_l("Message (optional)"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Send invitation"))
 
 
 class AccessForm(BackForm):
     """When the FTP user's access ends (empty: never) and what happens then."""
 
-    access_until = StringField("Access until (UTC)", validators=[Optional(), Length(max=32)],
+    access_until = StringField(_l("Access until (UTC)"), validators=[Optional(), Length(max=32)],
                                render_kw={"type": "datetime-local"})
-    access_action = SelectField("At the end", choices=ACTION_CHOICES, validate_choice=True, default="lock")
-    submit = SubmitField("Save")
+    access_action = SelectField(_l("At the end"), choices=ACTION_CHOICES, validate_choice=True, default="lock")
+    submit = SubmitField(_l("Save"))
 
 
 class ChoosePasswordForm(PanelForm):
     """The invitee's own password, typed twice."""
 
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=128)],
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password",
-                            message="The two passwords differ.")], render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Set my password")
+    confirm = PasswordField(_l("Repeat the password"), validators=[DataRequired(), EqualTo("password",
+                            message=_l("The two passwords differ."))], render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Set my password"))
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -134,7 +138,7 @@ def ftp_extras(card: FtpCard) -> dict[str, Any]:
             "mail_enabled": services().mailer is not None}
 
 
-bp.add_app_template_filter(format_time, "utc_time")
+bp.add_app_template_filter(local_time, "utc_time")  # in the reader's locale (panel/i18n.py)
 
 
 def _finished(url: str) -> ResponseReturnValue:
@@ -155,15 +159,17 @@ def invite(domain: str, username: str) -> ResponseReturnValue:
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            sent = _invitations().invite(g.user, domain, username, form.email.data, form.message.data or "")
+            sent = _invitations().invite(g.user, domain, username, form.email.data, form.message.data or "",
+                                         language=current_language())
         except FtpRuleError as error:
             _show(form, error)
         else:
             if sent.mail_state == "sent":
-                flash(f"An invitation to use {username} was sent to {sent.email}.", "success")
+                flash(gettext("An invitation to use %(login)s was sent to %(email)s.", login=username,
+                              email=sent.email), "success")
             else:
-                flash(f"The invitation e-mail to {sent.email} could not be sent yet; it is kept and will be sent "
-                      "again automatically.", "warning")
+                flash(gettext("The invitation e-mail to %(email)s could not be sent yet; it is kept and will be sent "
+                              "again automatically.", email=sent.email), "warning")
             return _finished(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
@@ -183,8 +189,8 @@ def cancel(domain: str, username: str, invitation_id: int) -> ResponseReturnValu
         cancelled = _invitations().cancel(g.user, invitation_id)
     except NotOwnedError:
         abort(404)
-    flash("The invitation was cancelled; its link no longer works." if cancelled
-          else "That invitation was no longer waiting.", "success" if cancelled else "info")
+    flash(gettext("The invitation was cancelled; its link no longer works.") if cancelled
+          else gettext("That invitation was no longer waiting."), "success" if cancelled else "info")
     return _finished(_back_url(form.back.data, domain))
 
 
@@ -211,8 +217,8 @@ def access(domain: str, username: str) -> ResponseReturnValue:
         except FtpRuleError as error:
             _show(form, error)
         else:
-            flash(f"{username} has access until {format_time(until)}." if until
-                  else f"The access of {username} no longer ends.", "success")
+            flash(gettext("%(login)s has access until %(when)s.", login=username, when=local_time(until)) if until
+                  else gettext("The access of %(login)s no longer ends.", login=username), "success")
             return _finished(_back_url(form.back.data, domain))
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
@@ -232,7 +238,7 @@ def parse_add_extras(formdata: MultiDict[str, str]) -> dict[str, Any]:
     extras["action"] = parse_action(formdata.get("access_action") or "lock")
     if extras["email"]:
         if services().mailer is None:
-            raise InvalidInputError("E-mail is not configured on this panel, so nobody can be invited.",
+            raise InvalidInputError(N_("E-mail is not configured on this panel, so nobody can be invited."),
                                     field="invite_email")
         extras["email"], extras["message"] = valid_email(extras["email"]), valid_message(extras["message"])
     return extras
@@ -245,15 +251,19 @@ def apply_add_extras(card: FtpCard, extras: dict[str, Any]) -> list[str]:
     try:
         if extras.get("until") and server.ends is not None:
             server.ends.set(g.user, card.domain, card.username, extras["until"], extras["action"])
-            notes.append(f"Access ends {format_time(extras['until'])}; then the FTP user is "
-                         f"{'deleted' if extras['action'] == 'delete' else 'locked'}.")
+            when = local_time(extras["until"])
+            notes.append(gettext("Access ends %(when)s; then the FTP user is deleted.", when=when)
+                         if extras["action"] == "delete" else
+                         gettext("Access ends %(when)s; then the FTP user is locked.", when=when))
         if extras.get("email") and server.invitations is not None:
-            sent = server.invitations.invite(g.user, card.domain, card.username, extras["email"], extras["message"])
-            notes.append(f"An invitation was sent to {sent.email}." if sent.mail_state == "sent" else
-                         f"The invitation e-mail to {sent.email} could not be sent yet; it will be sent again "
-                         "automatically.")
+            sent = server.invitations.invite(g.user, card.domain, card.username, extras["email"], extras["message"],
+                                             language=current_language())
+            notes.append(gettext("An invitation was sent to %(email)s.", email=sent.email)
+                         if sent.mail_state == "sent" else
+                         gettext("The invitation e-mail to %(email)s could not be sent yet; it will be sent again "
+                                 "automatically.", email=sent.email))
     except FtpRuleError as error:
-        notes.append(f"The FTP user was created, but: {error.message}")
+        notes.append(gettext("The FTP user was created, but: %(reason)s", reason=translate(error.message)))
     return notes
 
 
@@ -270,7 +280,7 @@ def choose_password(token: str) -> ResponseReturnValue:
     """The invitee's page: the FTP user's details and a form to choose its password, once."""
     found = next((s for s in services().servers.values() if s.invitations and s.invitations.is_mine(token)), None)
     if found is None or found.invitations is None:
-        return _page("invite/ended.html", 410, message="This invitation link is not valid. Ask for a new one.")
+        return _page("invite/ended.html", 410, message=N_("This invitation link is not valid. Ask for a new one."))
     invitations = found.invitations
     form = ChoosePasswordForm()
     try:
@@ -283,11 +293,11 @@ def choose_password(token: str) -> ResponseReturnValue:
                 return _page("invite/done.html", invitation=done, endpoint=invitations.endpoint)
         invitation = invitations.open(token)
     except InvitationUsedError as error:
-        return _page("invite/ended.html", 409, message=str(error), used=True)
+        return _page("invite/ended.html", 409, message=message_of(error), used=True)
     except InvitationError as error:
-        return _page("invite/ended.html", 410, message=str(error))
+        return _page("invite/ended.html", 410, message=message_of(error))
     except HestiaError:
-        return _page("invite/ended.html", 503, message="The control panel does not answer right now; try again.")
+        return _page("invite/ended.html", 503, message=N_("The control panel does not answer right now; try again."))
     return _page("invite/page.html", INVALID if form.errors else 200, form=form, invitation=invitation,
                  endpoint=invitations.endpoint, token=token)
 

@@ -18,10 +18,12 @@ from collections.abc import Callable
 
 from flask import abort, current_app, g, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from panel.extensions import services
 from panel.security import no_store
 from puq_hestia.store import FormRecord
+from puq_hestia.texts import N_
 
 FIELD = "once"
 TOKEN_BYTES = 18
@@ -29,10 +31,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # action -> (what happened, sentence for the page); {user} and {domain} come from the stored claim.
 DONE_TEXT: dict[str, str] = {
-    "create": "The FTP user {user} was created on {domain} when this form was first sent.",
-    "password": "A new password for {user} was set when this form was first sent.",
-    "path": "The folder of {user} was changed when this form was first sent.",
-    "delete": "The FTP user {user} was deleted when this form was first sent.",
+    "create": N_("The FTP user {user} was created on {domain} when this form was first sent."),
+    "password": N_("A new password for {user} was set when this form was first sent."),
+    "path": N_("The folder of {user} was changed when this form was first sent."),
+    "delete": N_("The FTP user {user} was deleted when this form was first sent."),
 }
 
 
@@ -96,7 +98,8 @@ def answered_before(back_url: str) -> ResponseReturnValue | None:
 def already_done(record: FormRecord, back_url: str) -> ResponseReturnValue:
     """The honest answer to a resubmitted form: what it did, and what the customer can do now."""
     done = record.status == "done"
-    text = DONE_TEXT.get(record.action, "").format(user=record.ftp_user, domain=record.domain) if done else ""
+    template = gettext(DONE_TEXT[record.action]) if done and record.action in DONE_TEXT else ""
+    text = template.format(user=record.ftp_user, domain=record.domain)  # in the reader's language
     shows_password = done and record.action in ("create", "password")
     html = render_template("ftp/already_done.html", record=record, done=done, text=text,
                            shows_password=shows_password, back_url=back_url,

@@ -40,8 +40,8 @@ class ConnectionDetails:
     @property
     def start_text(self) -> str:
         """Where the user lands, said so that nobody types it as a remote directory."""
-        return gettext("you start in %(folder)s of %(domain)s (shown as / in your FTP client)", folder=self.folder,
-                       domain=self.domain)
+        return str(gettext("you start in %(folder)s of %(domain)s (shown as / in your FTP client)",
+                           folder=self.folder, domain=self.domain))
 
     @property
     def winscp_url(self) -> str:
@@ -52,7 +52,7 @@ class ConnectionDetails:
     @property
     def protocol(self) -> str:
         """The protocol as a customer's FTP client names it."""
-        return gettext("Explicit FTPS (FTP over TLS)") if self.tls else gettext("FTP (unencrypted)")
+        return str(gettext("Explicit FTPS (FTP over TLS)") if self.tls else gettext("FTP (unencrypted)"))
 
     def share_text(self, domain: str) -> str:
         """Everything at once, to paste into a message to whoever connects; the password travels separately."""

@@ -20,11 +20,12 @@ from panel.errors import error_page
 from panel.extensions import services
 from puq_hestia.auth.sso import SsoError, SsoInvalidError, SsoSigner
 from puq_hestia.hestia.errors import NotFoundError
+from puq_hestia.texts import N_, message_of
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
 
-GONE = "This account no longer exists. Ask your provider for help."
+GONE = N_("This account no longer exists. Ask your provider for help.")
 
 
 def signer() -> SsoSigner:
@@ -40,16 +41,16 @@ def login(token: str) -> ResponseReturnValue:
     try:
         grant = signer().redeem(token, panel.store)
     except SsoError as error:
-        return _refuse(403 if isinstance(error, SsoInvalidError) else 410, str(error))
+        return _refuse(403 if isinstance(error, SsoInvalidError) else 410, message_of(error))
     server = panel.server(grant.server_id)
     if server is None:
-        return _refuse(403, "This login link is for a server this panel does not know.")
+        return _refuse(403, N_("This login link is for a server this panel does not know."))
     try:
         account = server.client.users.get(grant.user)
     except NotFoundError:
         return _refuse(410, GONE)
     panel.store.set_account_limits(grant.server_id, grant.user, package=account.package)  # for the FTP limit
-    start_session(grant.server_id, grant.user)
+    start_session(grant.server_id, grant.user, language=account.language)  # the same lookup: no extra call
     panel.store.record_event(grant.server_id, grant.user, "login", outcome="success", detail="single sign-on")
     log.info("single sign-on of %r on server %r", grant.user, grant.server_id)
     response = redirect(url_for("ftp.index"))

@@ -15,15 +15,18 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 from typing import Any
 
 import jinja2
 import sqlalchemy as sa
+from babel.dates import format_datetime
 
 from puq_hestia.store import Store, mail_outbox
+from puq_hestia.texts import LANGUAGES, catalog
 
 __all__ = ["MailError", "MailSettings", "Mailer", "OutboxEntry", "mail_outbox"]
 
@@ -92,11 +95,28 @@ class OutboxEntry:
     sent_at: datetime | None
 
 
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("puq_hestia", "mail_templates"),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-)
+@lru_cache(maxsize=len(LANGUAGES) + 1)
+def _templates(language: str) -> jinja2.Environment:
+    """The mail templates in one language: the panel's catalogs (puq_hestia/texts.py), read without Flask."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("puq_hestia", "mail_templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"],
+    )
+    environment.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
+    environment.install_gettext_translations(catalog(language), newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["mail_time"] = lambda value: _mail_time(value, language)
+    return environment
+
+
+def _mail_time(value: str, language: str) -> str:
+    """A time of the context ("2026-12-04 21:00 UTC", as stored) in the reader's locale, still in UTC."""
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return value
+    return catalog(language).gettext("%(time)s UTC") % {
+        "time": format_datetime(moment, "short", tzinfo=UTC, locale=language)}
 
 #: kind -> a function of the stored context giving what must not be stored (an invitation's link), or None
 #: when the message must no longer be sent (the invitation was cancelled meanwhile).
@@ -220,8 +240,10 @@ class Mailer:
 
 
 def _render(name: str, context: Mapping[str, Any]) -> str:
-    """One mail template with CONTEXT (HTML templates escape every value)."""
-    return _templates.get_template(name).render(**context)
+    """One mail template with CONTEXT, in the context's language (HTML templates escape every value)."""
+    language = str(context.get("language") or "en")
+    language = language if language in LANGUAGES else "en"
+    return _templates(language).get_template(name).render(**{**context, "language": language})
 
 
 def _connect(settings: MailSettings) -> smtplib.SMTP:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from puq_hestia.branding import Brand, brand_from_mapping
-from puq_hestia.texts import LANGUAGES
 from puq_hestia.database import StoreOptions
 from puq_hestia.hestia.breaker import DEFAULT_COOLDOWN, DEFAULT_THRESHOLD
 from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.errors import ConfigError
 from puq_hestia.mail import MailSettings
+from puq_hestia.texts import LANGUAGES
 
 DEFAULT_CONFIG_PATH = "instance/puq-hestia.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/puq-hestia.sqlite3"

@@ -31,7 +31,7 @@ class Text(str):
 
     template: str
     plural: str | None
-    count: int | None
+    number: int | None  # the count that chose the form (``str.count`` is taken)
     params: Mapping[str, object]
 
     def __new__(cls, template: str, params: Mapping[str, object], plural: str | None = None,
@@ -39,16 +39,16 @@ class Text(str):
         """The English text of TEMPLATE (or PLURAL when COUNT is not 1), formatted with PARAMS."""
         chosen = plural if plural is not None and count != 1 else template
         self = super().__new__(cls, chosen.format(**params) if params else chosen)
-        self.template, self.plural, self.count, self.params = template, plural, count, dict(params)
+        self.template, self.plural, self.number, self.params = template, plural, count, dict(params)
         return self
 
 
-def N_(template: str, /, **params: object) -> Text:  # noqa: N802  # gettext's conventional marker name
+def N_(template: str, /, **params: object) -> Text:  # gettext's conventional marker name
     """Mark TEMPLATE for translation; the result reads as the English text formatted with PARAMS."""
     return Text(template, params)
 
 
-def Nn_(singular: str, plural: str, count: int, /, **params: object) -> Text:  # noqa: N802
+def Nn_(singular: str, plural: str, count: int, /, **params: object) -> Text:
     """Mark a counted message (``count`` is also a parameter), as ngettext would choose it."""
     return Text(singular, {"count": count, **params}, plural, count)
 

@@ -48,6 +48,7 @@ class LoginResult:
     session_id: str | None = None
     reason: str = ""
     package: str = ""  # the account's Hestia package, once the password checked out (the FTP user limit)
+    language: str = ""  # the account's Hestia LANGUAGE, from the same v-list-user (the panel's language)
 
 
 def normalise_username(value: str) -> str:
@@ -90,9 +91,9 @@ class LoginPolicy:
             return self._refuse(user, ip, user_agent, reason)
         if account.two_factor:
             return LoginResult(Outcome.CODE_NEEDED, user, self._book.open_pending(self._server_id, user),
-                               package=account.package)
+                               package=account.package, language=account.language)
         signed_in = self._signed_in(user, ip, user_agent, self._book.open(self._server_id, user))
-        return replace(signed_in, package=account.package)
+        return replace(signed_in, package=account.package, language=account.language)
 
     def check_code(self, pending_id: str, code: str, address: str, user_agent: str) -> LoginResult:
         """Step two: the 2FA code for a pending login; three wrong codes end it."""

@@ -18,6 +18,7 @@ from typing import Any
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from puq_hestia.store import Store
+from puq_hestia.texts import N_
 
 __all__ = [
     "SSO_MAX_AGE",
@@ -108,16 +109,16 @@ class SsoSigner:
         try:
             payload: Any = self._serializer.loads(token, max_age=self._max_age)
         except SignatureExpired:
-            raise SsoExpiredError("This login link has expired; ask for a new one.") from None
+            raise SsoExpiredError(N_("This login link has expired; ask for a new one.")) from None
         except BadData:
-            raise SsoInvalidError("This login link is not valid.") from None
+            raise SsoInvalidError(N_("This login link is not valid.")) from None
         if not isinstance(payload, dict) or not all(_nonempty_text(payload.get(k)) for k in ("s", "u", "j")):
-            raise SsoInvalidError("This login link is not valid.")
+            raise SsoInvalidError(N_("This login link is not valid."))
         return SsoGrant(server_id=payload["s"], user=payload["u"], token_id=payload["j"])
 
     def redeem(self, token: str, store: Store) -> SsoGrant:
         """Verify the token and spend it; a second use of the same token raises SsoUsedError."""
         grant = self.verify(token)
         if not store.consume_token(_TOKEN_PREFIX + grant.token_id):
-            raise SsoUsedError("This login link was already used; ask for a new one.")
+            raise SsoUsedError(N_("This login link was already used; ask for a new one."))
         return grant

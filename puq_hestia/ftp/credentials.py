@@ -13,6 +13,7 @@ import secrets
 import string
 
 from puq_hestia.ftp.paths import quote_char
+from puq_hestia.texts import N_
 
 __all__ = [
     "FTP_LOGIN_MAX",
@@ -88,7 +89,8 @@ def generate_suffix(user: str, rng: random.Random | None = None) -> str:
     room = FTP_LOGIN_MAX - len(user) - 1
     if room < MIN_SUFFIX_ROOM:
         raise InvalidCredentialError(
-            f"The user name is too long for an FTP account (a login has at most {FTP_LOGIN_MAX} characters)."
+            N_("The user name is too long for an FTP account (a login has at most {most} characters).",
+               most=FTP_LOGIN_MAX)
         )
     source = _system_rng(rng)
     if room >= len(SUFFIX_PREFIX) + SUFFIX_RANDOM:
@@ -102,18 +104,19 @@ def generate_suffix(user: str, rng: random.Random | None = None) -> str:
 def validate_suffix(user: str, suffix: str) -> str:
     """Return ``suffix`` if it is a valid FTP username suffix for ``user``, else raise."""
     if suffix == "":
-        raise InvalidCredentialError("Enter a username.")
+        raise InvalidCredentialError(N_("Enter a username."))
     bad = next((c for c in suffix if c not in _SUFFIX_ALPHABET + "_-"), None)
     if bad is not None:
         raise InvalidCredentialError(
-            f"The username contains {quote_char(bad)}; use only lowercase letters, digits, '_' and '-'."
+            N_("The username contains {bad}; use only lowercase letters, digits, '_' and '-'.", bad=quote_char(bad))
         )
     if not _SUFFIX_RE.fullmatch(suffix):
-        raise InvalidCredentialError("The username must start and end with a letter or a digit.")
+        raise InvalidCredentialError(N_("The username must start and end with a letter or a digit."))
     login = f"{user}_{suffix}"
     if len(login) > FTP_LOGIN_MAX:
         raise InvalidCredentialError(
-            f"The full FTP login '{login}' has {len(login)} characters; at most {FTP_LOGIN_MAX} are allowed."
+            N_("The full FTP login '{login}' has {length} characters; at most {most} are allowed.", login=login,
+               length=len(login), most=FTP_LOGIN_MAX)
         )
     return suffix
 
@@ -121,59 +124,60 @@ def validate_suffix(user: str, suffix: str) -> str:
 def validate_password(password: str) -> str:
     """Return ``password`` if a customer may choose it, else raise (the message never holds it)."""
     if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
-        raise InvalidCredentialError(f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
+        raise InvalidCredentialError(N_("The password must have {least} to {most} characters.", least=PASSWORD_MIN,
+                                        most=PASSWORD_MAX))
     if not all(" " <= c <= "~" for c in password):
         raise InvalidCredentialError(
-            "The password may only contain printable ASCII characters (letters, digits, punctuation, spaces)."
+            N_("The password may only contain printable ASCII characters (letters, digits, punctuation, spaces).")
         )
     if password[0] == " " or password[-1] == " ":
         # Hestia trims every argument (HESTIA_API.md §2), so the stored password would differ.
-        raise InvalidCredentialError("The password must not start or end with a space.")
+        raise InvalidCredentialError(N_("The password must not start or end with a space."))
     if ":" in password:
-        raise InvalidCredentialError("The password must not contain ':'.")
+        raise InvalidCredentialError(N_("The password must not contain ':'."))
     if password.startswith("/"):
         # Hestia reads a /tmp/... password argument as a file name (§3, is_password_valid).
-        raise InvalidCredentialError("The password must not start with '/'.")
+        raise InvalidCredentialError(N_("The password must not start with '/'."))
     return password
 
 
 def validate_hestia_username(name: str) -> str:
     """Return ``name`` if the product may create this Hestia user, else raise InvalidCredentialError."""
     if not 2 <= len(name) <= FTP_LOGIN_MAX:
-        raise InvalidCredentialError(f"A user name has 2 to {FTP_LOGIN_MAX} characters.")
+        raise InvalidCredentialError(N_("A user name has 2 to {most} characters.", most=FTP_LOGIN_MAX))
     if not _USERNAME_RE.fullmatch(name):
         raise InvalidCredentialError(
-            "A user name starts with a lowercase letter, ends with a letter or digit, and otherwise "
-            "contains only lowercase letters, digits and '-'."
+            N_("A user name starts with a lowercase letter, ends with a letter or digit, and otherwise "
+            "contains only lowercase letters, digits and '-'.")
         )
     if name in RESERVED_USERNAMES:
-        raise InvalidCredentialError(f"The user name '{name}' is reserved.")
+        raise InvalidCredentialError(N_("The user name '{name}' is reserved.", name=name))
     return name
 
 
 def validate_domain(name: str) -> str:
     """Return ``name`` if it is a domain Hestia stores unchanged, else raise InvalidCredentialError."""
     if name != name.lower():
-        raise InvalidCredentialError("Write the domain name in lowercase.")
+        raise InvalidCredentialError(N_("Write the domain name in lowercase."))
     if name.startswith("www."):
         # format_domain strips a leading www. (HESTIA_API.md §3): we would not get back what we sent.
-        raise InvalidCredentialError("Enter the domain without 'www.'; Hestia adds the www alias itself.")
+        raise InvalidCredentialError(N_("Enter the domain without 'www.'; Hestia adds the www alias itself."))
     if not 3 <= len(name) <= 253:
-        raise InvalidCredentialError("A domain name has 3 to 253 characters.")
+        raise InvalidCredentialError(N_("A domain name has 3 to 253 characters."))
     labels = name.split(".")
     if len(labels) < 2 or not all(_LABEL_RE.fullmatch(label) for label in labels):
         raise InvalidCredentialError(
-            "A domain name is made of dot-separated parts of letters, digits and '-' (like example.com)."
+            N_("A domain name is made of dot-separated parts of letters, digits and '-' (like example.com).")
         )
     if labels[-1].isdigit():
         # All-digit names and IP addresses are refused by Hestia (§3, §5.1 step 7).
-        raise InvalidCredentialError("The last part of a domain name cannot be a number.")
+        raise InvalidCredentialError(N_("The last part of a domain name cannot be a number."))
     return name
 
 
 def validate_email(addr: str) -> str:
     """Return ``addr`` if Hestia accepts it as a contact address (HESTIA_API.md §3), else raise."""
     if len(addr) > 254 or not _EMAIL_RE.fullmatch(addr):
-        raise InvalidCredentialError("Enter a valid email address, for example name@example.com.")
+        raise InvalidCredentialError(N_("Enter a valid email address, for example name@example.com."))
     return addr
 

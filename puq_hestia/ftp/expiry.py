@@ -20,6 +20,7 @@ from puq_hestia.ftp.invitations import Outbox, format_time
 from puq_hestia.ftp.models import FtpRuleError, InvalidInputError, NotOwnedError, PasswordChanged
 from puq_hestia.hestia.errors import HestiaError
 from puq_hestia.store import Store, ftp_access_ends
+from puq_hestia.texts import N_, Nn_
 
 if TYPE_CHECKING:
     from puq_hestia.ftp.service import FtpService
@@ -57,13 +58,13 @@ def parse_until(text: str, now: datetime) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise InvalidInputError("Enter the end as a date and time, like 2026-12-24 18:00.",
+        raise InvalidInputError(N_("Enter the end as a date and time, like 2026-12-24 18:00."),
                                 field="access_until") from None
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if value <= now:
-        raise InvalidInputError("The end of access must be in the future.", field="access_until")
+        raise InvalidInputError(N_("The end of access must be in the future."), field="access_until")
     if value > now + LONGEST:
-        raise InvalidInputError("The end of access may be at most five years ahead.", field="access_until")
+        raise InvalidInputError(N_("The end of access may be at most five years ahead."), field="access_until")
     return value
 
 
@@ -71,22 +72,25 @@ def parse_action(text: str) -> str:
     """What happens at the end: "lock" (the default) or "delete"."""
     action = (text or LOCK).strip().lower()
     if action not in ACTIONS:
-        raise InvalidInputError("Choose whether the FTP user is locked or deleted at the end.", field="access_action")
+        raise InvalidInputError(N_("Choose whether the FTP user is locked or deleted at the end."),
+                                field="access_action")
     return action
 
 
 def remaining_text(end: AccessEnd, now: datetime) -> str:
     """What the card says: "ended", "ends in 3 days", "ends in 5 hours", "ends in 12 minutes"."""
     if end.ended:
-        return "ended"
-    left = end.ends_at - now
-    if left.total_seconds() <= 0:
-        return "ends now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        count = int(left.total_seconds() // size)
-        if count >= 1:
-            return f"ends in {count} {unit}{'s' if count != 1 else ''}"
-    return "ends in less than a minute"
+        return N_("ended")
+    seconds = (end.ends_at - now).total_seconds()
+    if seconds <= 0:
+        return N_("ends now")
+    if seconds >= 86400:
+        return Nn_("ends in {count} day", "ends in {count} days", int(seconds // 86400))
+    if seconds >= 3600:
+        return Nn_("ends in {count} hour", "ends in {count} hours", int(seconds // 3600))
+    if seconds >= 60:
+        return Nn_("ends in {count} minute", "ends in {count} minutes", int(seconds // 60))
+    return N_("ends in less than a minute")
 
 
 def forget_end(store: Store | None, server_id: str, ftp_user: str) -> None:
@@ -112,10 +116,10 @@ class AccessEnds:
             action: str = LOCK) -> AccessEnd | None:
         """Set (or with None, remove) the end of an active FTP user of USER; audited."""
         if not self.service.owns(user, domain, username):
-            raise NotOwnedError("No such web domain or FTP user in your account.")
+            raise NotOwnedError(N_("No such web domain or FTP user in your account."))
         current = self.of_user(user).get(username)
         if current is not None and current.ended:
-            raise InvalidInputError("This FTP user's access has ended; use Renew to give it a new end.",
+            raise InvalidInputError(N_("This FTP user's access has ended; use Renew to give it a new end."),
                                     field="access_until")
         forget_end(self.store, self.server_id, username)
         if ends_at is None:
@@ -134,7 +138,7 @@ class AccessEnds:
         """An ended (locked) FTP user: a new password, shown once, and a new end (or none)."""
         current = self.of_user(user).get(username)
         if current is None or not current.ended:
-            raise InvalidInputError("Only an FTP user whose access has ended can be renewed.", field="access_until")
+            raise InvalidInputError(N_("Only an FTP user whose access has ended can be renewed."), field="access_until")
         changed = self.service.change_password(user, domain, username)
         forget_end(self.store, self.server_id, username)
         self._audit(user, domain, username, "ftp.access_renewed",
@@ -197,14 +201,16 @@ class AccessEnds:
                 if conn.execute(sa.update(ftp_access_ends).where(where).values(notice_sent_at=now)).rowcount != 1:
                     continue
             try:
-                contact = self.service.client.users.get(row["hestia_user"]).contact
+                account = self.service.client.users.get(row["hestia_user"])
+                contact, language = account.contact, account.language  # the notice in the customer's LANGUAGE
             except HestiaError:
-                contact = ""
+                contact, language = "", ""
             if not contact:
                 lines.append(f"{row['ftp_user']}: no contact address for {row['hestia_user']}, no notice sent")
                 continue
             context = {"account": row["hestia_user"], "login": row["ftp_user"], "domain": row["domain"],
-                       "ends_at": format_time(row["ends_at"]), "action": row["action"], "panel_url": panel_url}
+                       "ends_at": format_time(row["ends_at"]), "action": row["action"], "panel_url": panel_url,
+                       "language": language}
             entry = outbox.queue(self.server_id, row["hestia_user"], NOTICE_KIND, contact, context)
             sent = outbox.deliver(entry)
             lines.append(f"{row['ftp_user']}: end notice to {contact} {'sent' if sent else 'kept for a retry'}")

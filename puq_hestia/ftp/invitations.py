@@ -26,6 +26,7 @@ from puq_hestia.ftp import credentials
 from puq_hestia.ftp.models import FtpRuleError, InvalidInputError, NotOwnedError
 from puq_hestia.hestia.errors import HestiaError
 from puq_hestia.store import Store, ftp_invitations
+from puq_hestia.texts import N_, message_of
 
 if TYPE_CHECKING:
     from puq_hestia.ftp.service import FtpService
@@ -83,7 +84,7 @@ class FtpEndpoint:
     @property
     def protocol(self) -> str:
         """The protocol as an FTP client names it."""
-        return "Explicit FTPS (FTP over TLS)" if self.tls else "FTP (unencrypted)"
+        return N_("Explicit FTPS (FTP over TLS)") if self.tls else N_("FTP (unencrypted)")
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,18 @@ class Invitations:
         return self.outbox is not None
 
     # -- the customer's side ---------------------------------------------------------------------------------
-    def invite(self, user: str, domain: str, username: str, email: str, message: str = "") -> Invitation:
-        """Write an invitation and send its mail now (a failed send is kept and retried by maintain)."""
+    def invite(self, user: str, domain: str, username: str, email: str, message: str = "", *,
+               language: str = "en") -> Invitation:
+        """Write an invitation and send its mail now (a failed send is kept and retried by maintain).
+
+        LANGUAGE is the inviting customer's (the panel's language of that request): the mail is written in it.
+        """
         if self.outbox is None:
-            raise InvalidInputError("E-mail is not configured on this panel, so nobody can be invited.")
+            raise InvalidInputError(N_("E-mail is not configured on this panel, so nobody can be invited."))
         email, message = valid_email(email), valid_message(message)
         card = self.service.listing(user).card(domain, username)
         if card is None:
-            raise NotOwnedError("No such web domain or FTP user in your account.")
+            raise NotOwnedError(N_("No such web domain or FTP user in your account."))
         now = self.store.now()
         expires_at = now + self.validity
         row = {"server_id": self.server_id, "hestia_user": user, "domain": domain, "ftp_user": username,
@@ -162,7 +167,7 @@ class Invitations:
         context = {"invitation_id": invitation_id, "inviter": user, "domain": domain, "login": username,
                    "folder": "/", "site_folder": card.display_path, "host": self.endpoint.host,
                    "port": self.endpoint.port, "tls": self.endpoint.tls, "protocol": self.endpoint.protocol,
-                   "message": message, "expires_at": format_time(expires_at)}
+                   "message": message, "expires_at": format_time(expires_at), "language": language}
         outbox_id = self.outbox.queue(self.server_id, user, KIND, email, context)
         self._update(invitation_id, outbox_id=outbox_id)
         sent = self.outbox.deliver(outbox_id)
@@ -174,7 +179,7 @@ class Invitations:
         """Cancel a waiting invitation of USER: its link stops working at once. False when none was waiting."""
         found = self._get(invitation_id)
         if found is None or found.hestia_user != user:
-            raise NotOwnedError("No such invitation in your account.")
+            raise NotOwnedError(N_("No such invitation in your account."))
         if not self._move(invitation_id, WAITING, CANCELLED):
             return False
         self.store.record_event(self.server_id, user, "ftp.invite_cancelled", domain=found.domain,
@@ -213,10 +218,10 @@ class Invitations:
         try:
             exists = self.service.overview(row["hestia_user"]).has(row["domain"], row["ftp_user"])
         except HestiaError:
-            raise InvitationError("The control panel does not answer right now; try again in a minute.") from None
+            raise InvitationError(N_("The control panel does not answer right now; try again in a minute.")) from None
         if not exists:
             revoke_for(self.store, self.server_id, row["ftp_user"])
-            raise InvitationError("This FTP user no longer exists, so the invitation has ended.")
+            raise InvitationError(N_("This FTP user no longer exists, so the invitation has ended."))
         return self._invitation(row)
 
     def accept(self, token: str, password: str) -> Invitation:
@@ -225,9 +230,9 @@ class Invitations:
         try:
             credentials.validate_password(password)
         except ValueError as error:
-            raise InvalidInputError(str(error), field="password") from error
+            raise InvalidInputError(message_of(error), field="password") from error
         if not self._move(row["id"], WAITING, ACCEPTING):
-            raise InvitationUsedError("This invitation was used already: the password is set.")
+            raise InvitationUsedError(N_("This invitation was used already: the password is set."))
         try:
             self.service.change_password(row["hestia_user"], row["domain"], row["ftp_user"], password)
         except (FtpRuleError, HestiaError):
@@ -248,18 +253,18 @@ class Invitations:
         try:
             payload: Any = self._serializer.loads(token)
         except BadData:
-            raise InvitationError("This invitation link is not valid. Ask for a new one.") from None
+            raise InvitationError(N_("This invitation link is not valid. Ask for a new one.")) from None
         if not isinstance(payload, dict) or payload.get("s") != self.server_id or not isinstance(payload.get("i"), int):
-            raise InvitationError("This invitation link is not valid. Ask for a new one.")
+            raise InvitationError(N_("This invitation link is not valid. Ask for a new one."))
         row = self._row(payload["i"])
         if row is None or not hmac.compare_digest(str(payload.get("n", "")), row["nonce"]):
-            raise InvitationError("This invitation link is not valid. Ask for a new one.")
+            raise InvitationError(N_("This invitation link is not valid. Ask for a new one."))
         if row["state"] in (ACCEPTING, ACCEPTED):
-            raise InvitationUsedError("This invitation was used already: the password is set.")
+            raise InvitationUsedError(N_("This invitation was used already: the password is set."))
         if row["state"] != WAITING:
-            raise InvitationError(f"This invitation has been {row['state']}. Ask for a new one.")
+            raise InvitationError(N_("This invitation has been {state}. Ask for a new one.", state=row['state']))
         if Store.as_utc(row["expires_at"]) <= self.store.now():
-            raise InvitationError("This invitation has expired. Ask for a new one.")
+            raise InvitationError(N_("This invitation has expired. Ask for a new one."))
         return row
 
     def _link_extra(self, context: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -277,7 +282,7 @@ class Invitations:
     def _get(self, invitation_id: int) -> Invitation:
         row = self._row(invitation_id)
         if row is None:
-            raise NotOwnedError("No such invitation.")
+            raise NotOwnedError(N_("No such invitation."))
         return self._invitation(row)
 
     def _invitation(self, row: Mapping[Any, Any]) -> Invitation:
@@ -303,7 +308,7 @@ def valid_email(email: str) -> str:
     """One plain address (no display name, no header tricks), at most 254 characters."""
     email = (email or "").strip()
     if len(email) > 254 or not email.isprintable() or not _EMAIL.fullmatch(email):
-        raise InvalidInputError("Enter one e-mail address, like name@example.com.", field="email")
+        raise InvalidInputError(N_("Enter one e-mail address, like name@example.com."), field="email")
     return email
 
 
@@ -311,7 +316,8 @@ def valid_message(message: str) -> str:
     """An optional note of at most 500 characters; line breaks allowed, other control characters not."""
     message = (message or "").replace("\r\n", "\n").strip()
     if len(message) > MESSAGE_MAX or any(not ch.isprintable() and ch != "\n" for ch in message):
-        raise InvalidInputError(f"The message may have at most {MESSAGE_MAX} characters of plain text.",
+        raise InvalidInputError(N_("The message may have at most {most} characters of plain text.",
+                                   most=MESSAGE_MAX),
                                 field="message")
     return message
 

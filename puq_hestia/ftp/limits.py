@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from puq_hestia.texts import Nn_
+
 __all__ = ["DEFAULT_KEY", "FtpLimits", "Quota"]
 
 DEFAULT_KEY = "default"
@@ -32,8 +34,10 @@ class Quota:
     @property
     def text(self) -> str:
         """"3 of 5 FTP users" (or "3 FTP users" without a limit)."""
-        noun = "FTP user" if (self.limit if self.limit is not None else self.used) == 1 else "FTP users"
-        return f"{self.used} {noun}" if self.limit is None else f"{self.used} of {self.limit} {noun}"
+        if self.limit is None:
+            return Nn_("{count} FTP user", "{count} FTP users", self.used)
+        # The noun agrees with the limit ("1 of 1 FTP user", "0 of 5 FTP users"), as English reads it.
+        return Nn_("{used} of {count} FTP user", "{used} of {count} FTP users", self.limit, used=self.used)
 
 
 class FtpLimits:

@@ -13,6 +13,8 @@ import posixpath
 import re
 import string
 
+from puq_hestia.texts import N_
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
@@ -52,29 +54,30 @@ def _check_characters(raw: str) -> None:
         if char == "/" or char in _SEGMENT_CHARS:
             continue
         if not char.isprintable():
-            raise InvalidPathError(f"The folder contains an invisible character ({quote_char(char)}).")
+            raise InvalidPathError(N_("The folder contains an invisible character ({char}).", char=quote_char(char)))
         if char.isspace():
             # Hestia trims arguments (HESTIA_API.md §2), so surrounding spaces would be silently dropped.
-            raise InvalidPathError("The folder must not contain spaces or other whitespace.")
+            raise InvalidPathError(N_("The folder must not contain spaces or other whitespace."))
         if not char.isascii():
-            raise InvalidPathError(f"The folder contains a non-ASCII character ({quote_char(char)}).")
+            raise InvalidPathError(N_("The folder contains a non-ASCII character ({char}).", char=quote_char(char)))
         if char == "\\":
-            raise InvalidPathError("Use '/' to separate folders; backslashes are not allowed.")
+            raise InvalidPathError(N_("Use '/' to separate folders; backslashes are not allowed."))
         raise InvalidPathError(
-            f"The folder contains {quote_char(char)}; use only letters, digits, '.', '_' and '-'."
+            N_("The folder contains {char}; use only letters, digits, '.', '_' and '-'.", char=quote_char(char))
         )
 
 
 def _check_segment(segment: str) -> None:
     """Refuse one folder name that does not match the segment rule (its characters are already safe)."""
     if segment == "":
-        raise InvalidPathError("The folder contains an empty name ('//').")
+        raise InvalidPathError(N_("The folder contains an empty name ('//')."))
     if segment in (".", ".."):
-        raise InvalidPathError("The folder must not contain '.' or '..' parts.")
+        raise InvalidPathError(N_("The folder must not contain '.' or '..' parts."))
     if len(segment) > MAX_SEGMENT_LENGTH:
-        raise InvalidPathError(f"Each folder name may have at most {MAX_SEGMENT_LENGTH} characters.")
+        raise InvalidPathError(N_("Each folder name may have at most {most} characters.",
+                                  most=MAX_SEGMENT_LENGTH))
     if not _SEGMENT_RE.fullmatch(segment):
-        raise InvalidPathError(f"The folder name '{segment}' must start with a letter or digit.")
+        raise InvalidPathError(N_("The folder name '{segment}' must start with a letter or digit.", segment=segment))
 
 
 def normalize_ftp_path(raw: str, *, base: str | None = None) -> str:
@@ -84,19 +87,19 @@ def normalize_ftp_path(raw: str, *, base: str | None = None) -> str:
     which gives the same answer for every accepted path (see ``_NEUTRAL_BASE``).
     """
     if len(raw) > MAX_LENGTH:
-        raise InvalidPathError(f"The folder may have at most {MAX_LENGTH} characters.")
+        raise InvalidPathError(N_("The folder may have at most {most} characters.", most=MAX_LENGTH))
     _check_characters(raw)
     relative = raw.strip("/")
     if relative == "":
         return ""
     segments = relative.split("/")
     if len(segments) > MAX_DEPTH:
-        raise InvalidPathError(f"The folder may be at most {MAX_DEPTH} levels deep.")
+        raise InvalidPathError(N_("The folder may be at most {most} levels deep.", most=MAX_DEPTH))
     for segment in segments:
         _check_segment(segment)
     anchor = _NEUTRAL_BASE if base is None else base
     if not is_inside(anchor, posixpath.normpath(f"{anchor}/{relative}")):
-        raise InvalidPathError("The folder must stay inside the domain directory.")
+        raise InvalidPathError(N_("The folder must stay inside the domain directory."))
     return relative
 
 
@@ -109,7 +112,7 @@ def _check_name(kind: str, value: str) -> None:
     """Refuse a user or domain name that could not be one path component."""
     plain = value.isascii() and value.isprintable() and " " not in value and "/" not in value
     if not plain or value in ("", ".", ".."):
-        raise InvalidPathError(f"Invalid {kind} name for a path.")
+        raise InvalidPathError(N_("Invalid {kind} name for a path.", kind=kind))
 
 
 def domain_dir(user: str, domain: str) -> str:
@@ -149,5 +152,5 @@ def strip_domain_dir(raw: str, user: str, domain: str) -> str:
     if text == base or text.startswith(base + "/"):
         return text[len(base):]
     if text.startswith("/home/"):
-        raise InvalidPathError(f"The folder must be inside the web domain's folder {base}.")
+        raise InvalidPathError(N_("The folder must be inside the web domain's folder {base}.", base=base))
     return text

@@ -45,6 +45,7 @@ from puq_hestia.hestia.errors import (
 from puq_hestia.hestia.errors import InvalidInputError as HestiaInvalidInputError
 from puq_hestia.intents import held_lease
 from puq_hestia.store import Store
+from puq_hestia.texts import N_, message_of
 
 __all__ = [
     "Created", "DomainSuspendedError", "FolderMissingError", "FtpCard", "FtpRuleError", "FtpService",
@@ -110,8 +111,8 @@ class FtpService:
         with held_lease(self.store, f"ftp-quota:{self.server_id}:{user}", wait=self._lock_wait):
             quota = self.quota(user)
             if quota.full:
-                raise LimitReachedError(f"You have {quota.text}, the most your hosting plan allows; delete one "
-                                        "before adding another. Nothing was changed.")
+                raise LimitReachedError(N_("You have {quota}, the most your hosting plan allows; delete one "
+                                        "before adding another. Nothing was changed.", quota=quota.text))
             yield
 
     # -- changes ---------------------------------------------------------------------------------------------
@@ -127,11 +128,12 @@ class FtpService:
         )
         username = f"{user}_{suffix}"
         if known.has_account(username):
-            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix")
+            raise NameTakenError(N_("The FTP user {username} already exists.", username=username), field="suffix")
         with self._within_limit(user):
             with self._failure_audited(user, "ftp.create", domain, username):
                 if folder and not self._folder_exists(user, domain, folder):
-                    raise FolderMissingError(f"The folder /{folder} does not exist, so no FTP user was created.",
+                    raise FolderMissingError(N_("The folder /{folder} does not exist, so no FTP user was created.",
+                                                folder=folder),
                                              field="path")
                 with self._claim(username):
                     self._create_once_or_reconcile(user, domain, suffix, username, password, folder)
@@ -179,7 +181,7 @@ class FtpService:
         """v-delete-web-domain-ftp USER DOMAIN FTP_USER; allowed on a suspended domain, like Hestia."""
         known = self._require_owned(user, domain, username)
         if known.user_suspended:
-            raise UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
+            raise UserSuspendedError(N_("Your hosting account is suspended; FTP users cannot be changed."))
         try:
             with self._failure_audited(user, "ftp.delete", domain, username):
                 self._mutate(user, domain, lambda: self.client.ftp.delete(user, domain, username))
@@ -196,18 +198,18 @@ class FtpService:
         """The known listing, or NotOwnedError (-> 404) without any Hestia call."""
         known = self.listing(user)
         if not known.has(domain, username):
-            raise NotOwnedError("No such web domain or FTP user in your account.")
+            raise NotOwnedError(N_("No such web domain or FTP user in your account."))
         return known
 
     def _require_editable(self, user: str, domain: str, username: str | None = None) -> Overview:
         """Owned, and neither the user nor the domain is suspended (Hestia would refuse with E_SUSPENDED)."""
         known = self._require_owned(user, domain, username)
         if known.user_suspended:
-            raise UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
+            raise UserSuspendedError(N_("Your hosting account is suspended; FTP users cannot be changed."))
         summary = known.domain(domain)
         if summary is not None and summary.suspended:
-            raise DomainSuspendedError(f"The web domain {domain} is suspended; its FTP users cannot be added "
-                                       "or changed (deleting is still possible).")
+            raise DomainSuspendedError(N_("The web domain {domain} is suspended; its FTP users cannot be added "
+                                       "or changed (deleting is still possible).", domain=domain))
         return known
 
     def _suffix(self, user: str, suffix: str | None) -> str:
@@ -230,7 +232,7 @@ class FtpService:
         try:
             return check()
         except ValueError as e:
-            raise InvalidInputError(str(e), field=field) from e
+            raise InvalidInputError(message_of(e), field=field) from e
 
     def folders(self, user: str, domain: str) -> list[str]:
         """Folders to offer in a folder field: the domain folder's own (one v-list-fs-directory) and known ones."""
@@ -249,8 +251,9 @@ class FtpService:
         try:
             self.client.add_directory(user, paths.absolute_ftp_path(user, domain, folder))
         except (HestiaInvalidInputError, NotFoundError) as error:
-            raise FolderMissingError(f"The folder /{folder} could not be created (only one missing level can be "
-                                     "created at a time). Nothing was changed.", field="path") from error
+            raise FolderMissingError(N_("The folder /{folder} could not be created (only one missing level can be "
+                                     "created at a time). Nothing was changed.", folder=folder),
+                                     field="path") from error
         self._audit(user, "ftp.add_folder", domain, "", "success", f"folder=/{folder}")
 
     def _folder_exists(self, user: str, domain: str, folder: str) -> bool:
@@ -278,7 +281,7 @@ class FtpService:
         except NotFoundError as e:
             # The stored listing was stale: the domain or account is gone at Hestia.
             self.overview(user)
-            raise NotOwnedError("That web domain or FTP user no longer exists.") from e
+            raise NotOwnedError(N_("That web domain or FTP user no longer exists.")) from e
 
     def _create_once_or_reconcile(self, user: str, domain: str, suffix: str, username: str, password: str,
                                   folder: str) -> None:
@@ -287,7 +290,8 @@ class FtpService:
             self.client.ftp.create(user, domain, suffix, password, folder)
             return
         except AlreadyExistsError as e:
-            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix") from e
+            raise NameTakenError(N_("The FTP user {username} already exists.", username=username),
+                                 field="suffix") from e
         except SuspendedError as e:
             raise _suspension_error(user, domain, e) from e
         except HestiaError as e:
@@ -315,7 +319,8 @@ class FtpService:
         try:
             self.client.ftp.create(user, domain, suffix, password, folder)
         except AlreadyExistsError as e:
-            raise NameTakenError(f"The FTP user {username} already exists.", field="suffix") from e
+            raise NameTakenError(N_("The FTP user {username} already exists.", username=username),
+                                 field="suffix") from e
 
     def _claim(self, username: str) -> _NameClaim:
         """Hold the FTP name for the duration of a create, so two concurrent creates end in one account."""
@@ -349,7 +354,8 @@ class _NameClaim:
 
     def __enter__(self) -> None:
         if self.store is not None and not self.store.claim_name(self.server_id, self.username):
-            raise NameTakenError(f"The FTP user {self.username} is being created right now.", field="suffix")
+            raise NameTakenError(N_("The FTP user {username} is being created right now.", username=self.username),
+                                 field="suffix")
 
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
@@ -374,5 +380,6 @@ def _all_valid(*checks: Callable[[], str]) -> list[str]:
 def _suspension_error(user: str, domain: str, error: SuspendedError) -> FtpRuleError:
     """Hestia says E_SUSPENDED for both a suspended user and a suspended domain; tell which."""
     if f"user {user} " in error.text:
-        return UserSuspendedError("Your hosting account is suspended; FTP users cannot be changed.")
-    return DomainSuspendedError(f"The web domain {domain} is suspended; its FTP users cannot be added or changed.")
+        return UserSuspendedError(N_("Your hosting account is suspended; FTP users cannot be changed."))
+    return DomainSuspendedError(N_("The web domain {domain} is suspended; its FTP users cannot be added or changed.",
+                                   domain=domain))
