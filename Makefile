@@ -57,7 +57,7 @@ messages: $(STAMP)
 	@for lang in en $(LANGUAGES); do \
 	  if [ -f $(CATALOGS)/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang --no-fuzzy-matching \
-	      --ignore-obsolete --no-location; \
+	      --ignore-obsolete; \
 	  else $(BIN)/pybabel -q init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; fi; \
 	done
 

@@ -2,49 +2,54 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from puq_hestia.store import AuditEvent
+from puq_hestia.texts import N_
 
 ACTIONS = {
-    "login": "Signed in",
-    "logout.everywhere": "Signed out on every device",
-    "ftp.create": "Created the FTP user",
-    "ftp.change_password": "Changed the password of",
-    "ftp.change_path": "Changed the folder of",
-    "ftp.delete": "Deleted the FTP user",
+    "login": N_("Signed in"),
+    "logout.everywhere": N_("Signed out on every device"),
+    "ftp.create": N_("Created the FTP user"),
+    "ftp.change_password": N_("Changed the password of"),
+    "ftp.change_path": N_("Changed the folder of"),
+    "ftp.delete": N_("Deleted the FTP user"),
     # issue 17 (the detail says to whom / until when)
-    "ftp.invite": "Sent an invitation to use",
-    "ftp.invite_cancelled": "Cancelled the invitation to use",
-    "ftp.invite_accepted": "The invitee chose the password of",
-    "ftp.invite_expired": "The invitation was never used, for",
-    "ftp.access_until": "Set when the access ends of",
-    "ftp.access_ended": "Access ended of",
-    "ftp.access_renewed": "Renewed the access of",
-    "mail.failed": "An e-mail could not be sent",
+    "ftp.invite": N_("Sent an invitation to use"),
+    "ftp.invite_cancelled": N_("Cancelled the invitation to use"),
+    "ftp.invite_accepted": N_("The invitee chose the password of"),
+    "ftp.invite_expired": N_("The invitation was never used, for"),
+    "ftp.access_until": N_("Set when the access ends of"),
+    "ftp.access_ended": N_("Access ended of"),
+    "ftp.access_renewed": N_("Renewed the access of"),
+    "mail.failed": N_("An e-mail could not be sent"),
 }
 _WITH_DETAIL = {"ftp.invite", "ftp.invite_cancelled", "ftp.invite_accepted", "ftp.access_until", "ftp.access_ended",
                 "ftp.access_renewed", "mail.failed"}
 OUTCOMES = {
-    "reset_to_root": "the folder did not exist, so it was reset to the domain root",
-    "already": "it was already gone",
-    "failure": "it failed; nothing was changed",
-    "unknown": "the control panel stopped answering; it may or may not have been made",
+    "reset_to_root": N_("the folder did not exist, so it was reset to the domain root"),
+    "already": N_("it was already gone"),
+    "failure": N_("it failed; nothing was changed"),
+    "unknown": N_("the control panel stopped answering; it may or may not have been made"),
 }
 _FOLDER_PREFIX = "folder="
 
 
 def describe(event: AuditEvent) -> str:
     """One plain sentence for an audit event, e.g. 'Deleted the FTP user alice_web on alice.example'."""
-    text = ACTIONS.get(event.action, event.action)
+    # Built from translated pieces; the FTP user, domain and folder stay as stored. The detail ("to x@y") is data.
+    text = str(gettext(ACTIONS[event.action])) if event.action in ACTIONS else event.action
     if event.ftp_user:
         text += f" {event.ftp_user}"
     if event.domain:
-        text += f" on {event.domain}"
+        text = str(gettext("%(text)s on %(domain)s", text=text, domain=event.domain))
     if event.detail.startswith(_FOLDER_PREFIX) and event.outcome != "reset_to_root":
-        text += f", folder {event.detail[len(_FOLDER_PREFIX):]}"
+        text = str(gettext("%(text)s, folder %(folder)s", text=text, folder=event.detail[len(_FOLDER_PREFIX):]))
     if event.action in _WITH_DETAIL and event.detail:
         text += f": {event.detail}"
     if event.outcome == "mail_failed":
-        return text + " (the e-mail could not be sent yet; it will be sent again)"
+        return str(gettext("%(text)s (the e-mail could not be sent yet; it will be sent again)", text=text))
     if event.outcome != "success":
-        text += f" ({OUTCOMES.get(event.outcome, event.outcome)})"
+        outcome = str(gettext(OUTCOMES[event.outcome])) if event.outcome in OUTCOMES else event.outcome
+        text = str(gettext("%(text)s (%(outcome)s)", text=text, outcome=outcome))
     return text

@@ -19,17 +19,19 @@ from panel.errors import error_page
 from panel.extensions import limiter, services
 from puq_hestia.intents import AccountBusyError, changes_sent, close_scope, open_scope
 from puq_hestia.store import STORE_OUTAGES, StoreUnavailableError
+from puq_hestia.texts import N_
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 30
-NOT_SENT = ("The panel's database is unavailable right now, so nothing was changed. Your FTP users keep "
-            "working; please try again in a minute.")
-MAY_HAVE = ("The panel's database became unavailable during your change, so it may or may not have been made. "
-            "It is recorded and checked automatically. Your FTP users keep working; look again in a few minutes.")
-BUSY = ("Another change to this account is still in progress, so nothing was changed. Please try again in a "
-        "moment.")
+# Shown to customers (error_page translates them); the HOOK_ texts below are for billing systems, in English.
+NOT_SENT = N_("The panel's database is unavailable right now, so nothing was changed. Your FTP users keep "
+              "working; please try again in a minute.")
+MAY_HAVE = N_("The panel's database became unavailable during your change, so it may or may not have been made. "
+              "It is recorded and checked automatically. Your FTP users keep working; look again in a few minutes.")
+BUSY = N_("Another change to this account is still in progress, so nothing was changed. Please try again in a "
+          "moment.")
 HOOK_NOT_SENT = ("The bridge's database is unavailable, so nothing was sent to the control panel and nothing was "
                  "changed. Retry later.")
 HOOK_MAY_HAVE = ("The bridge's database became unavailable during the change, so it may or may not have been made "

@@ -16,8 +16,9 @@ FRAGMENT = {"X-Fragment": "1"}
 
 def test_the_folder_is_where_you_start_not_a_remote_directory(alice: FlaskClient, calls: MockCalls) -> None:
     html = alice.get("/ftp/alice.example/alice_media/connection", headers=FRAGMENT).get_data(as_text=True)
-    assert ('You start in <code class="copy-value" id="ftp-alice_media-folder">/public_html/media</code>\n'
-            "      of alice.example (shown as <code>/</code> in your FTP client).") in html
+    # One space between "</code>" and "of": the sentence is one catalog entry now (issue 16), its line break trimmed.
+    assert ('You start in <code class="copy-value" id="ftp-alice_media-folder">/public_html/media</code>'
+            " of alice.example (shown as <code>/</code> in your FTP client).") in html
     assert 'data-copy-target="ftp-alice_media-folder"' not in html  # nothing invites pasting it as a path
     assert "Folder: you start in /public_html/media of alice.example (shown as / in your FTP client)" in html
     assert 'data-testid="certificate-note"' in html and "certificate for ftp.hestia.test" in html
