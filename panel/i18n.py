@@ -9,16 +9,16 @@ no Hestia call of its own), else the browser's Accept-Language among the shipped
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, format_datetime, get_locale, gettext, ngettext
+from flask_babel import Babel, get_locale, gettext, ngettext
 
 from panel.extensions import services
 from panel.security import safe_next
-from puq_hestia.texts import CATALOG_DIR, LANGUAGES, Text
+from puq_hestia.texts import CATALOG_DIR, LANGUAGES, Text, format_moment
 
 bp = Blueprint("i18n", __name__)
 
@@ -66,9 +66,7 @@ def translate(message: str) -> str:
 
 def local_time(value: datetime) -> str:
     """A moment in the reader's locale, in UTC (the panel's times are UTC, as the forms say)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(gettext("%(time)s UTC", time=format_datetime(value, "short")))
+    return format_moment(value, current_language())
 
 
 @bp.post("/language")

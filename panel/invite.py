@@ -41,8 +41,8 @@ from puq_hestia.texts import N_, message_of
 bp = Blueprint("invite", __name__)
 INVALID = 422
 # The shorthand dict of wtforms 3.3 (tuples are deprecated there).
-ACTION_CHOICES = {"lock": _l("Lock it (keep the files; Renew gives a new password)"),
-                  "delete": _l("Delete the FTP user")}
+ACTION_CHOICES = {"lock": N_("Lock it (keep the files; Renew gives a new password)"),
+                  "delete": N_("Delete the FTP user")}
 
 
 class InviteForm(BackForm):
@@ -61,6 +61,11 @@ class AccessForm(BackForm):
                                render_kw={"type": "datetime-local"})
     access_action = SelectField(_l("At the end"), choices=ACTION_CHOICES, validate_choice=True, default="lock")
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The labels in the reader's language (plain strings: wtforms' shorthand dict takes nothing else).
+        self.access_action.choices = {key: translate(label) for key, label in ACTION_CHOICES.items()}
 
 
 class ChoosePasswordForm(PanelForm):

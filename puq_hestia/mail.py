@@ -15,7 +15,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import lru_cache
@@ -23,10 +23,9 @@ from typing import Any
 
 import jinja2
 import sqlalchemy as sa
-from babel.dates import format_datetime
 
 from puq_hestia.store import Store, mail_outbox
-from puq_hestia.texts import LANGUAGES, catalog
+from puq_hestia.texts import LANGUAGES, catalog, format_moment
 
 __all__ = ["MailError", "MailSettings", "Mailer", "OutboxEntry", "mail_outbox"]
 
@@ -112,11 +111,10 @@ def _templates(language: str) -> jinja2.Environment:
 def _mail_time(value: str, language: str) -> str:
     """A time of the context ("2026-12-04 21:00 UTC", as stored) in the reader's locale, still in UTC."""
     try:
-        moment = datetime.strptime(value, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M UTC")
     except ValueError:
         return value
-    return catalog(language).gettext("%(time)s UTC") % {
-        "time": format_datetime(moment, "short", tzinfo=UTC, locale=language)}
+    return format_moment(moment, language)
 
 #: kind -> a function of the stored context giving what must not be stored (an invitation's link), or None
 #: when the message must no longer be sent (the invitation was cancelled meanwhile).

@@ -12,10 +12,14 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CATALOG_DIR", "LANGUAGES", "N_", "Nn_", "Text", "catalog", "message_of"]
+from babel import Locale
+from babel.dates import format_date, format_time
+
+__all__ = ["CATALOG_DIR", "LANGUAGES", "N_", "Nn_", "Text", "catalog", "format_moment", "message_of"]
 
 #: The languages the panel ships catalogs for (panel/translations/), each with its own name for the switcher.
 LANGUAGES: Mapping[str, str] = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español",
@@ -65,3 +69,19 @@ def catalog(language: str) -> gettext.NullTranslations:
     if language not in LANGUAGES or language == "en":
         return gettext.NullTranslations()
     return gettext.translation("messages", localedir=CATALOG_DIR, languages=[language], fallback=True)
+
+
+def format_moment(value: datetime, language: str) -> str:
+    """A moment in UTC as a reader of LANGUAGE writes it ("6. Dez. 2026, 12:00 UTC").
+
+    English keeps the product's own unambiguous "2026-12-06 12:00 UTC"; the other languages get their locale's
+    date with a 24-hour time (Babel's CLDR data), still in UTC as every form of the panel says.
+    """
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if language not in LANGUAGES or language == "en":
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    locale = Locale.parse(language)
+    day = format_date(moment, "medium", locale=locale)
+    hour = format_time(moment, "short", tzinfo=UTC, locale=locale)
+    text = str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", hour)
+    return catalog(language).gettext("%(time)s UTC") % {"time": text}

@@ -13,7 +13,7 @@ from hestia_mock.state import PACKAGE_LIST_KEYS, USER_LIST_KEYS, USER_ONE_KEYS
 
 def test_list_users_order_and_keys(call: Call) -> None:
     users = json.loads(call("v-list-users", "json").get_data())
-    assert list(users) == ["admin", "alice", "bob", "carol", "tessa", "iris"]
+    assert list(users) == ["admin", "alice", "bob", "carol", "tessa", "iris", "dieter"]
     assert tuple(users["alice"]) == USER_LIST_KEYS
     assert "HOME" not in users["alice"] and users["carol"]["SUSPENDED"] == "yes"
 

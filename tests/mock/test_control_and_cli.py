@@ -23,7 +23,7 @@ from hestia_mock.seeds import SeedError, read_seed
 
 def test_demo_seed_matches_the_design(backend: Backend) -> None:
     """DESIGN.md §5a: users, domains, FTP accounts, suspended objects and keys."""
-    assert list(backend.users) == ["admin", "alice", "bob", "carol", "tessa", "iris"]
+    assert list(backend.users) == ["admin", "alice", "bob", "carol", "tessa", "iris", "dieter"]
     alice = backend.users["alice"].domains
     assert alice["alice.example"].conf["FTP_USER"].count(":") == 1
     assert alice["alice.example"].conf["FTP_PATH"].startswith("public_html/")

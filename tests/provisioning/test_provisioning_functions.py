@@ -245,7 +245,7 @@ def test_usage_update_lists_every_customer_in_one_call(mock: Mock, ctx: Provisio
     result = prov.usage_update({}, ctx)
     assert result["success"] is True
     by_name = {a["username"]: a for a in result["accounts"]}
-    assert set(by_name) == {"alice", "bob", "carol", "tessa", "iris"}
+    assert set(by_name) == {"alice", "bob", "carol", "tessa", "iris", "dieter"}
     assert by_name["carol"]["suspended"] is True
     assert {"disk_used_mb", "disk_limit_mb", "bandwidth_used_mb", "bandwidth_limit_mb"} <= set(by_name["bob"])
     assert mock.commands() == ["v-list-users"]
