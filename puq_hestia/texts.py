@@ -10,7 +10,6 @@ Templates use ``{name}`` placeholders (str.format), which every translation must
 from __future__ import annotations
 
 import gettext
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -26,8 +25,7 @@ LANGUAGES: Mapping[str, str] = {"en": "English", "de": "Deutsch", "fr": "França
                                 "nl": "Nederlands"}
 #: The compiled catalogs (``make translations``). They are package data of the panel, found here by path, not
 #: by import, so the core (the mails of ``puq-hestia maintain``) reads the same catalogs without Flask.
-CATALOG_DIR = Path(os.environ.get("PUQ_HESTIA_CATALOGS") or Path(__file__).resolve().parent.parent / "panel"
-                   / "translations")
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "panel" / "translations"
 
 
 class Text(str):

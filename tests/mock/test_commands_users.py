@@ -16,7 +16,7 @@ def test_add_user_from_package(call: Call, backend: Backend) -> None:
     conf = backend.users["dora"].conf
     assert (conf["NAME"], conf["PACKAGE"], conf["WEB_DOMAINS"], conf["ROLE"]) == ("Dora Explorer", "small", "1", "user")
     assert backend.fs.real("/home/dora/web").is_dir()
-    assert backend.users["admin"].conf["U_USERS"] == "7"
+    assert backend.users["admin"].conf["U_USERS"] == "8"  # the demo seed's 7 users (dieter: issue 16) + dora
 
 
 def test_package_defaults_to_default_only_when_absent(call: Call, backend: Backend) -> None:
@@ -54,7 +54,7 @@ def test_delete_user_removes_domains_ftp_keys_and_home(call: Call, backend: Back
     assert "bob_web" not in backend.passwd and "bob" not in backend.passwd
     assert "PUQBOBUSERACCESSKEY1" not in backend.access_keys
     assert not backend.fs.real("/home/bob").exists()
-    assert backend.users["admin"].conf["U_USERS"] == "5"
+    assert backend.users["admin"].conf["U_USERS"] == "6"  # the demo seed's 7 users less bob
 
 
 def test_delete_root_user_is_a_silent_no_op(call: Call, backend: Backend) -> None:
@@ -167,5 +167,5 @@ def test_list_user_quirks(call: Call) -> None:
     body = call("v-list-user", "bob", "json").get_data(as_text=True)
     assert body.endswith('        "DATE": "2026-01-15"\n        }\n}')  # inner brace at 8 spaces (§6.7)
     user = json.loads(body)["bob"]
-    assert (user["HOME"], user["U_USERS"], user["SUSPENDED_USERS"]) == ("/home/bob", "6", "1")
+    assert (user["HOME"], user["U_USERS"], user["SUSPENDED_USERS"]) == ("/home/bob", "7", "1")
     assert "MD5" not in user and user["RKEY"] == "BobRkeyDemo00001"

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from panel_testing import MockCalls, make_app, sign_in
 
 from hestia_mock.models import Backend
+from puq_hestia.auth.sso import SsoSigner
 from puq_hestia.hestia.errors import ConfigError
 from puq_hestia.settings import Settings
 
@@ -181,3 +182,16 @@ def test_an_english_customer_still_reads_the_english_texts(client: FlaskClient) 
     sign_in(client, "alice")
     html = page(client, "/ftp")
     assert lang_of(html) == "en" and "Everyone who can upload files to your websites" in html
+
+
+def test_a_single_sign_on_link_takes_the_language_from_its_one_lookup(client: FlaskClient, settings: Settings,
+                                                                      calls: MockCalls) -> None:
+    token = SsoSigner(settings.secret_key, settings.public_url).issue("main", "dieter")
+    response = client.get(f"/sso/{token}", headers={"Accept-Language": "nl"})
+    assert response.status_code == 302 and calls.commands() == ["v-list-user"]
+    assert lang_of(page(client, "/ftp", accept="nl")) == "de"
+
+
+def test_a_refused_single_sign_on_link_is_explained_in_the_browsers_language(client: FlaskClient) -> None:
+    html = page(client, "/sso/not-a-token", accept="fr")
+    assert "Ce lien de connexion n’est pas valable." in html and lang_of(html) == "fr"
