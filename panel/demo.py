@@ -19,6 +19,7 @@ DEMO_LOGINS = (
     ("alice", "Alice-demo-2026", "six web domains, one suspended; FTP users with folders"),
     ("bob", "Bob-demo-2026", "one web domain with one FTP user"),
     ("carol", "Carol-demo-2026", "suspended: no form login; see the single-sign-on line below"),
+    ("dieter", "Dieter-demo-2026", "Hestia LANGUAGE de: the panel speaks German to him"),
 )
 
 DEMO_CONFIG = """\
