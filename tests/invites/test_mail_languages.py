@@ -20,7 +20,7 @@ def test_an_invitation_from_a_german_customer_is_written_in_german(world: World)
     assert message["Subject"] == "Example Hosting: FTP-Zugang zu dieter.example"
     for part in (text, html):
         assert "dieter lädt Sie ein, ein FTP-Konto der Website" in part
-        assert "Es wird kein Kennwort per E-Mail gesendet." in part
+        assert "Es wird kein Passwort per E-Mail gesendet." in part
         assert "04.12.2026, 12:00 UTC" in part  # 72 hours after the clock's start, as a German writes it
         assert "Explizites FTPS (FTP über TLS)" in part and "Hallo Jana" in part
     assert 'lang="de"' in html and "Hello" not in text

@@ -142,13 +142,13 @@ def test_german_form_errors_of_the_login_form(client: FlaskClient) -> None:
     assert "Dieses Feld wird benötigt." in html  # wtforms' own German catalog
     html = client.post("/login", data={"username": "dieter", "password": "falsch"},
                        headers={"Accept-Language": "de"}).get_data(as_text=True)
-    assert "Falscher Benutzername oder falsches Kennwort." in html
+    assert "Falscher Benutzername oder falsches Passwort." in html
 
 
 def test_german_refusals_of_the_core_next_to_their_field(dieter: FlaskClient, calls: MockCalls) -> None:
     html = dieter.post("/ftp/dieter.example/add", data={"suffix": "web", "password": "kurz", "path": "a b"},
                        ).get_data(as_text=True)
-    assert "Das Kennwort muss 8 bis 128 Zeichen haben." in html
+    assert "Das Passwort muss 8 bis 128 Zeichen haben." in html
     assert "Der Ordner darf keine Leerzeichen oder anderen Leerraum enthalten." in html
     html = dieter.post("/ftp/dieter.example/add", data={"suffix": "web"}).get_data(as_text=True)
     assert "Der FTP-Benutzer dieter_web existiert bereits." in html

@@ -101,9 +101,9 @@ def test_the_footer_switcher_changes_the_language_without_a_mouse(tab: Page) -> 
     expect(tab.locator("html")).to_have_attribute("lang", "de")
     expect(switcher.get_by_role("button", name="Deutsch")).to_have_attribute("aria-current", "true")
     tab.get_by_label("Benutzername").fill("dieter")
-    tab.get_by_label("Kennwort").fill("falsch-geraten")
+    tab.get_by_label("Passwort").fill("falsch-geraten")
     tab.get_by_role("button", name="Anmelden").click()
-    expect(tab.get_by_test_id("field-error")).to_have_text("Falscher Benutzername oder falsches Kennwort.")
+    expect(tab.get_by_test_id("field-error")).to_have_text("Falscher Benutzername oder falsches Passwort.")
     assert violations(tab) == []
     switcher.get_by_role("button", name="Français").click()
     expect(tab.get_by_role("heading", level=1)).to_have_text("Se connecter")
