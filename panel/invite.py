@@ -21,6 +21,7 @@ from panel.auth import login_required
 from panel.errors import error_page, wants_fragment
 from panel.extensions import ServerServices, limiter, services
 from panel.forms import BackForm, PanelForm
+from panel.once import DONE_TEXT, run_once
 from panel.security import no_store
 from puq_hestia.ftp import FtpCard, FtpRuleError, InvalidInputError, NotOwnedError
 from puq_hestia.ftp.expiry import ACTIONS, AccessEnd, parse_action, parse_until, remaining_text
@@ -67,6 +68,21 @@ class ChoosePasswordForm(PanelForm):
     confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password",
                             message="The two passwords differ.")], render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Set my password")
+
+
+# What a resubmitted form of this blueprint did (panel/once.py's "This was already done" page). A renew records
+# the action "password": it set a new password, and that page then offers to set another.
+DONE_TEXT.setdefault("invite", "An invitation to use {user} was sent when this form was first sent.")
+DONE_TEXT.setdefault("cancel", "The invitation to use {user} was cancelled when this form was first sent.")
+DONE_TEXT.setdefault("access", "The access of {user} was changed when this form was first sent.")
+
+
+class _NothingDone(Exception):
+    """The change found nothing to do: run_once forgets the token (nothing was done), the view answers this."""
+
+    def __init__(self, response: ResponseReturnValue) -> None:
+        super().__init__("nothing done")
+        self.response = response
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -154,17 +170,18 @@ def invite(domain: str, username: str) -> ResponseReturnValue:
     card = _card(domain, username)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        def send() -> tuple[str, ResponseReturnValue]:
             sent = _invitations().invite(g.user, domain, username, form.email.data, form.message.data or "")
-        except FtpRuleError as error:
-            _show(form, error)
-        else:
             if sent.mail_state == "sent":
                 flash(f"An invitation to use {username} was sent to {sent.email}.", "success")
             else:
                 flash(f"The invitation e-mail to {sent.email} could not be sent yet; it is kept and will be sent "
                       "again automatically.", "warning")
-            return _finished(_back_url(form.back.data, domain))
+            return username, _finished(_back_url(form.back.data, domain))
+        try:
+            return run_once("invite", domain, username, _back_url(form.back.data, domain), send)
+        except FtpRuleError as error:
+            _show(form, error)
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
     return _render("invite/_modal_invite.html", invalid=bool(form.errors), form=form, card=card,
@@ -179,13 +196,22 @@ def cancel(domain: str, username: str, invitation_id: int) -> ResponseReturnValu
     form = BackForm()
     if not form.validate_on_submit():
         abort(400)
+    back_url = _back_url(form.back.data, domain)
+
+    def cancel_it() -> tuple[str, ResponseReturnValue]:
+        try:
+            cancelled = _invitations().cancel(g.user, invitation_id)
+        except NotOwnedError:
+            abort(404)
+        if not cancelled:  # not a change: a later form may still cancel a newer invitation
+            flash("That invitation was no longer waiting.", "info")
+            raise _NothingDone(_finished(back_url))
+        flash("The invitation was cancelled; its link no longer works.", "success")
+        return username, _finished(back_url)
     try:
-        cancelled = _invitations().cancel(g.user, invitation_id)
-    except NotOwnedError:
-        abort(404)
-    flash("The invitation was cancelled; its link no longer works." if cancelled
-          else "That invitation was no longer waiting.", "success" if cancelled else "info")
-    return _finished(_back_url(form.back.data, domain))
+        return run_once("cancel", domain, username, back_url, cancel_it)
+    except _NothingDone as nothing:
+        return nothing.response
 
 
 @bp.route("/ftp/<domain>/<username>/access", methods=["GET", "POST"])
@@ -199,21 +225,25 @@ def access(domain: str, username: str) -> ResponseReturnValue:
     current = ends.of_user(g.user).get(username)
     form = AccessForm()
     if form.validate_on_submit():
-        try:
+        back_url = _back_url(form.back.data, domain)
+        renewing = current is not None and current.ended
+
+        def change() -> tuple[str, ResponseReturnValue]:
             until = parse_until(form.access_until.data or "", _now())
             action = parse_action(form.access_action.data)
-            if current is not None and current.ended:
+            if renewing:
                 changed = ends.renew(g.user, domain, username, until, action)
                 html = render_template("ftp/result.html", card=changed.card, password=changed.password,
-                                       created=False, generated=True, back_url=_back_url(form.back.data, domain))
-                return no_store(make_response(html, 200))
+                                       created=False, generated=True, back_url=back_url)
+                return username, no_store(make_response(html, 200))
             ends.set(g.user, domain, username, until, action)
-        except FtpRuleError as error:
-            _show(form, error)
-        else:
             flash(f"{username} has access until {format_time(until)}." if until
                   else f"The access of {username} no longer ends.", "success")
-            return _finished(_back_url(form.back.data, domain))
+            return username, _finished(back_url)
+        try:
+            return run_once("password" if renewing else "access", domain, username, back_url, change)
+        except FtpRuleError as error:
+            _show(form, error)
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
         if current is not None and not current.ended:
