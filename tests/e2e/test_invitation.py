@@ -86,8 +86,17 @@ def test_invite_open_the_link_elsewhere_set_the_password_and_log_in(
 
         tab = invitee.new_page()
         tab.goto(link)
+        expect(tab).to_have_url(re.compile(r"/invite/open/\d+$"))  # the token left the address bar at once
+        tab.reload()  # the page still opens here: the browser holds the swapped token in a cookie
         expect(tab.get_by_test_id("invite-login")).to_have_text(LOGIN)
         screenshot(tab, "invitation-page")
+        stranger = new_context(browser, mail_panel.url)  # the link, read somewhere else afterwards
+        try:
+            elsewhere = stranger.new_page()
+            elsewhere.goto(link)
+            expect(elsewhere.get_by_test_id("invitation-message")).to_contain_text("opened already")
+        finally:
+            stranger.close()
         tab.get_by_label("New password").fill(CHOSEN)
         tab.get_by_label("Repeat the password").fill(CHOSEN)
         tab.get_by_role("button", name="Set my password").click()
