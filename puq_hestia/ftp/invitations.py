@@ -8,10 +8,8 @@ server, the invitation id and a random nonce kept in the row: the store holds no
 once (the row moves from ``waiting`` by compare-and-set, so a double submit sets nothing twice), for 72 hours by
 default, for that FTP user on that server only, and dies when the invitation is cancelled or the FTP user deleted.
 
-The link's token leaves the address bar at once: its first opening (:meth:`Invitations.swap`) gives the row a new
-nonce by compare-and-set and hands that browser a second, timed token (salt ``puq-ftp-invite-opened``, valid for
-an hour after its last use) to keep in a cookie. From then on the link itself is spent: opened from anywhere
-without that cookie, it only says it was opened already.
+The link's first opening (:meth:`Invitations.swap`) gives the row a new nonce by compare-and-set and that browser a
+timed token for it (kept in a cookie, an hour after its last use): from then on the link itself is spent.
 """
 
 from __future__ import annotations
@@ -67,7 +65,8 @@ class InvitationOpenedError(InvitationError):
 
 OPENED = ("This invitation link was opened already, in another browser or more than an hour ago, so it no longer "
           "works. Finish in the browser where it was opened, or ask for a new invitation.")
-LEFT = "This invitation page was left unused for more than an hour. Open the link from the e-mail again."
+LEFT = ("This invitation page was left unused for more than an hour, so it closed and its link no longer works. "
+        "Ask the person who invited you for a new invitation.")
 
 
 def _clocked(clock: Callable[[], datetime]) -> type[TimestampSigner]:
@@ -250,17 +249,12 @@ class Invitations:
         with self.store.engine.begin() as conn:
             if conn.execute(sa.update(ftp_invitations).where(where).values(nonce=fresh)).rowcount != 1:
                 raise InvitationOpenedError(OPENED)  # another browser opened it at the same moment
-        return self._invitation(row), self.opened_token(row["id"], fresh)
-
-    def opened_token(self, invitation_id: int, nonce: str) -> str:
-        """The browser's timed token for an opened invitation (kept in an HttpOnly cookie, never in a URL)."""
-        return str(self._opened.dumps({"s": self.server_id, "i": invitation_id, "n": nonce}))
+        return self._invitation(row), str(self._opened.dumps({"s": self.server_id, "i": row["id"], "n": fresh}))
 
     def refreshed(self, token: str) -> str:
-        """The browser's token signed again now: an hour more from its last use (TOKEN was checked already)."""
-        payload = self._payload(token, opened=True, max_age=None)
-        assert payload is not None
-        return self.opened_token(payload["i"], str(payload["n"]))
+        """The browser's token (checked already) signed again now: an hour more from its last use."""
+        payload = self._opened.loads(token)  # its content, whatever its age
+        return str(self._opened.dumps({"s": self.server_id, "i": payload["i"], "n": payload["n"]}))
 
     def open(self, token: str, *, opened: bool = False) -> Invitation:
         """The invitation a link (or a browser's token) points to, if usable (one Hestia call: is the user there?)."""
