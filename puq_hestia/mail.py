@@ -74,6 +74,11 @@ class MailSettings:
         ca_file = str(raw.get("ca_file", ""))
         if ca_file and not Path(ca_file).is_file():
             raise ValueError(f"mail.ca_file {ca_file!r} is not a readable file")
+        if ca_file:
+            try:
+                ssl.create_default_context(cafile=ca_file)
+            except ssl.SSLError as error:
+                raise ValueError(f"mail.ca_file {ca_file!r} holds no PEM certificate ({error.reason})") from None
         return cls(host=str(raw.get("host", "127.0.0.1")), port=port, security=security,
                    user=str(raw.get("user", "")),
                    password=env.get("PUQ_HESTIA_MAIL_PASSWORD", str(raw.get("password", ""))),

@@ -120,6 +120,9 @@ def test_mail_settings_refuse_a_clear_login_and_a_missing_ca_file(tmp_path: Path
         Settings.from_mapping({**base, "mail": {"security": "none", "user": USER}})
     with pytest.raises(ConfigError, match=r"mail\.ca_file .* is not a readable file"):
         Settings.from_mapping({**base, "mail": {"ca_file": str(tmp_path / "missing.pem")}})
+    (tmp_path / "junk.pem").write_text("not a certificate\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        Settings.from_mapping({**base, "mail": {"ca_file": str(tmp_path / "junk.pem")}})
     cert, _ = certificate(tmp_path / "ca")
     settings = Settings.from_mapping({**base, "mail": {"ca_file": str(cert), "user": USER}})
     assert settings.mail is not None and settings.mail.ca_file == str(cert)
