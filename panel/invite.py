@@ -1,9 +1,10 @@
 """Blueprint `invite`: invitations to an FTP user and access that ends (issue 17), beside the `ftp` blueprint.
 
 The customer's side (signed in): invite someone to an FTP user, cancel an invitation, set or remove the end of
-access, renew an ended one (a new password, shown once). The invitee's side (no session): `/invite/<token>`,
-where they choose the password; the page is no-store and sends no Referer, and a reload or a second submit
-answers "already set" without a Hestia call. The rules live in puq_hestia.ftp.invitations and .expiry.
+access, renew an ended one (a new password, shown once); each form carries a one-time token (panel/once.py). The
+invitee's side (no session): the mail's link `/invite/<token>` swaps its token for a cookie and redirects to
+`/invite/open/<id>`, where they choose the password; the pages are no-store and send no Referer, and a reload or a
+second submit answers "already set" without a Hestia call. The rules live in puq_hestia.ftp.invitations and .expiry.
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -24,10 +37,12 @@ from panel.errors import error_page, wants_fragment
 from panel.extensions import ServerServices, limiter, services
 from panel.forms import BackForm, PanelForm
 from panel.i18n import current_language, local_time, translate
+from panel.once import DONE_TEXT, run_once
 from panel.security import no_store
 from puq_hestia.ftp import FtpCard, FtpRuleError, InvalidInputError, NotOwnedError
 from puq_hestia.ftp.expiry import ACTIONS, AccessEnd, parse_action, parse_until, remaining_text
 from puq_hestia.ftp.invitations import (
+    OPEN_FOR,
     Invitation,
     InvitationError,
     Invitations,
@@ -76,6 +91,21 @@ class ChoosePasswordForm(PanelForm):
     confirm = PasswordField(_l("Repeat the password"), validators=[DataRequired(), EqualTo("password",
                             message=_l("The two passwords differ."))], render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Set my password"))
+
+
+# What a resubmitted form of this blueprint did (panel/once.py's "This was already done" page). A renew records
+# the action "password": it set a new password, and that page then offers to set another.
+DONE_TEXT.setdefault("invite", N_("An invitation to use {user} was sent when this form was first sent."))
+DONE_TEXT.setdefault("cancel", N_("The invitation to use {user} was cancelled when this form was first sent."))
+DONE_TEXT.setdefault("access", N_("The access of {user} was changed when this form was first sent."))
+
+
+class _NothingDone(Exception):
+    """The change found nothing to do: run_once forgets the token (nothing was done), the view answers this."""
+
+    def __init__(self, response: ResponseReturnValue) -> None:
+        super().__init__("nothing done")
+        self.response = response
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -163,19 +193,20 @@ def invite(domain: str, username: str) -> ResponseReturnValue:
     card = _card(domain, username)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        def send() -> tuple[str, ResponseReturnValue]:
             sent = _invitations().invite(g.user, domain, username, form.email.data, form.message.data or "",
                                          language=current_language())
-        except FtpRuleError as error:
-            _show(form, error)
-        else:
             if sent.mail_state == "sent":
                 flash(gettext("An invitation to use %(login)s was sent to %(email)s.", login=username,
                               email=sent.email), "success")
             else:
                 flash(gettext("The invitation e-mail to %(email)s could not be sent yet; it is kept and will be sent "
                               "again automatically.", email=sent.email), "warning")
-            return _finished(_back_url(form.back.data, domain))
+            return username, _finished(_back_url(form.back.data, domain))
+        try:
+            return run_once("invite", domain, username, _back_url(form.back.data, domain), send)
+        except FtpRuleError as error:
+            _show(form, error)
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
     return _render("invite/_modal_invite.html", invalid=bool(form.errors), form=form, card=card,
@@ -190,13 +221,22 @@ def cancel(domain: str, username: str, invitation_id: int) -> ResponseReturnValu
     form = BackForm()
     if not form.validate_on_submit():
         abort(400)
+    back_url = _back_url(form.back.data, domain)
+
+    def cancel_it() -> tuple[str, ResponseReturnValue]:
+        try:
+            cancelled = _invitations().cancel(g.user, invitation_id)
+        except NotOwnedError:
+            abort(404)
+        if not cancelled:  # not a change: a later form may still cancel a newer invitation
+            flash(gettext("That invitation was no longer waiting."), "info")
+            raise _NothingDone(_finished(back_url))
+        flash(gettext("The invitation was cancelled; its link no longer works."), "success")
+        return username, _finished(back_url)
     try:
-        cancelled = _invitations().cancel(g.user, invitation_id)
-    except NotOwnedError:
-        abort(404)
-    flash(gettext("The invitation was cancelled; its link no longer works.") if cancelled
-          else gettext("That invitation was no longer waiting."), "success" if cancelled else "info")
-    return _finished(_back_url(form.back.data, domain))
+        return run_once("cancel", domain, username, back_url, cancel_it)
+    except _NothingDone as nothing:
+        return nothing.response
 
 
 @bp.route("/ftp/<domain>/<username>/access", methods=["GET", "POST"])
@@ -210,21 +250,25 @@ def access(domain: str, username: str) -> ResponseReturnValue:
     current = ends.of_user(g.user).get(username)
     form = AccessForm()
     if form.validate_on_submit():
-        try:
+        back_url = _back_url(form.back.data, domain)
+        renewing = current is not None and current.ended
+
+        def change() -> tuple[str, ResponseReturnValue]:
             until = parse_until(form.access_until.data or "", _now())
             action = parse_action(form.access_action.data)
-            if current is not None and current.ended:
+            if renewing:
                 changed = ends.renew(g.user, domain, username, until, action)
                 html = render_template("ftp/result.html", card=changed.card, password=changed.password,
-                                       created=False, generated=True, back_url=_back_url(form.back.data, domain))
-                return no_store(make_response(html, 200))
+                                       created=False, generated=True, back_url=back_url)
+                return username, no_store(make_response(html, 200))
             ends.set(g.user, domain, username, until, action)
-        except FtpRuleError as error:
-            _show(form, error)
-        else:
             flash(gettext("%(login)s has access until %(when)s.", login=username, when=local_time(until)) if until
                   else gettext("The access of %(login)s no longer ends.", login=username), "success")
-            return _finished(_back_url(form.back.data, domain))
+            return username, _finished(back_url)
+        try:
+            return run_once("password" if renewing else "access", domain, username, back_url, change)
+        except FtpRuleError as error:
+            _show(form, error)
     elif request.method == "GET":
         form.back.data = request.args.get("back", "ftp")
         if current is not None and not current.ended:
@@ -273,38 +317,86 @@ def apply_add_extras(card: FtpCard, extras: dict[str, Any]) -> list[str]:
 
 
 # -- the invitee's side ----------------------------------------------------------------------------------------
-def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+# The rule (README, "Invitations"): the first GET of the mail's link swaps its token for a cookie of that browser
+# (HttpOnly, SameSite=Lax, path /invite/, one hour after its last use) and redirects to /invite/open/<id>, a URL
+# without the token. The link is then spent: that browser may open it again (it goes back to the page), any other
+# browser only hears that it was opened already. Reloads of the page work for the hour; the password is still set
+# once, by the compare-and-set on the invitation row.
+NOT_HERE = N_("This page opens only from the link in the invitation e-mail, in the browser where that link was first "
+              "opened. Open the link from the e-mail, or ask for a new invitation.")
+
+
+def _cookie(invitation_id: int) -> str:
+    return f"puq_invite_{invitation_id}"
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
     response = no_store(make_response(render_template(template, **context), status))
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
+    response.headers["Referrer-Policy"] = "no-referrer"  # nothing of this page's visit leaves in a Referer
     return response
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit("20/minute", methods=["POST"])
-def choose_password(token: str) -> ResponseReturnValue:
-    """The invitee's page: the FTP user's details and a form to choose its password, once."""
+def _hold(response: Response, invitation_id: int, token: str) -> Response:
+    """Give this browser (only) the token of the opened invitation, for an hour from now."""
+    response.set_cookie(_cookie(invitation_id), token, max_age=int(OPEN_FOR.total_seconds()), path="/invite/",
+                        httponly=True, samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def _refused(error: InvitationError) -> Response:
+    if isinstance(error, InvitationUsedError):
+        return _page("invite/ended.html", 409, message=message_of(error), used=True)
+    return _page("invite/ended.html", 410, message=message_of(error))
+
+
+@bp.get("/invite/<token>")
+def open_link(token: str) -> ResponseReturnValue:
+    """The link of the invitation e-mail: its token becomes this browser's cookie, and the URL loses it."""
     found = next((s for s in services().servers.values() if s.invitations and s.invitations.is_mine(token)), None)
-    if found is None or found.invitations is None:
+    invitation_id = found.invitations.target(token) if found is not None and found.invitations else None
+    if found is None or found.invitations is None or invitation_id is None:
         return _page("invite/ended.html", 410, message=N_("This invitation link is not valid. Ask for a new one."))
+    invitations = found.invitations
+    response = no_store(make_response("", 303))
+    response.headers["Location"] = url_for("invite.choose_password", invitation_id=invitation_id)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    held = request.cookies.get(_cookie(invitation_id), "")
+    if held and invitations.is_mine(held, opened=True, invitation_id=invitation_id):
+        return response  # opened here before (a reload, the link again): the page says what is true now
+    try:
+        _, opened = invitations.swap(token)
+    except InvitationError as error:
+        return _refused(error)
+    return _hold(response, invitation_id, opened)
+
+
+@bp.route("/invite/open/<int:invitation_id>", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def choose_password(invitation_id: int) -> ResponseReturnValue:
+    """The invitee's page: the FTP user's details and a form to choose its password, once."""
+    held = request.cookies.get(_cookie(invitation_id), "")
+    found = next((s for s in services().servers.values() if held and s.invitations
+                  and s.invitations.is_mine(held, opened=True, invitation_id=invitation_id)), None)
+    if found is None or found.invitations is None:
+        return _page("invite/ended.html", 410, message=NOT_HERE)
     invitations = found.invitations
     form = ChoosePasswordForm()
     try:
         if form.validate_on_submit():
             try:
-                done = invitations.accept(token, form.password.data)
+                done = invitations.accept(held, form.password.data, opened=True)
             except FtpRuleError as error:
                 _show(form, error)
             else:
                 return _page("invite/done.html", invitation=done, endpoint=invitations.endpoint)
-        invitation = invitations.open(token)
-    except InvitationUsedError as error:
-        return _page("invite/ended.html", 409, message=message_of(error), used=True)
+        invitation = invitations.open(held, opened=True)
     except InvitationError as error:
-        return _page("invite/ended.html", 410, message=message_of(error))
+        return _refused(error)
     except HestiaError:
         return _page("invite/ended.html", 503, message=N_("The control panel does not answer right now; try again."))
-    return _page("invite/page.html", INVALID if form.errors else 200, form=form, invitation=invitation,
-                 endpoint=invitations.endpoint, token=token)
+    response = _page("invite/page.html", INVALID if form.errors else 200, form=form, invitation=invitation,
+                     endpoint=invitations.endpoint)
+    return _hold(response, invitation_id, invitations.refreshed(held))  # an hour more from now
 
 
 __all__ = ["ACTIONS", "apply_add_extras", "bp", "error_page", "parse_add_extras"]

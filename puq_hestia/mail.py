@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -53,12 +54,13 @@ class MailSettings:
     brand: str = "Hosting panel"
     timeout: float = 10.0
     notice_before_hours: float = 48.0  # how long before an FTP user's access ends its customer is told
+    ca_file: str = ""  # PEM certificates to trust for the mail server instead of the system's (a private CA)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], env: Mapping[str, str]) -> MailSettings:
         """Build from the parsed `[mail]` table; unknown keys and a wrong security mode are refused."""
         known = {"host", "port", "security", "user", "password", "from_address", "reply_to", "brand", "timeout",
-                 "notice_before_hours"}
+                 "notice_before_hours", "ca_file"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ValueError(f"[mail] has unknown keys {unknown}; known: {sorted(known)}")
@@ -68,13 +70,24 @@ class MailSettings:
         port = int(raw.get("port", 465 if security == "tls" else 25))
         if not 1 <= port <= 65535:
             raise ValueError(f"mail.port must be between 1 and 65535, not {port}")
+        if raw.get("user") and security == "none":
+            raise ValueError("mail.user is set but mail.security is \"none\": the password would cross the network "
+                             "in clear; use \"starttls\" or \"tls\"")
+        ca_file = str(raw.get("ca_file", ""))
+        if ca_file and not Path(ca_file).is_file():
+            raise ValueError(f"mail.ca_file {ca_file!r} is not a readable file")
+        if ca_file:
+            try:
+                ssl.create_default_context(cafile=ca_file)
+            except ssl.SSLError as error:
+                raise ValueError(f"mail.ca_file {ca_file!r} holds no PEM certificate ({error.reason})") from None
         return cls(host=str(raw.get("host", "127.0.0.1")), port=port, security=security,
                    user=str(raw.get("user", "")),
                    password=env.get("PUQ_HESTIA_MAIL_PASSWORD", str(raw.get("password", ""))),
                    from_address=str(raw.get("from_address", cls.from_address)),
                    reply_to=str(raw.get("reply_to", "")), brand=str(raw.get("brand", cls.brand)),
                    timeout=float(raw.get("timeout", 10.0)),
-                   notice_before_hours=float(raw.get("notice_before_hours", 48.0)))
+                   notice_before_hours=float(raw.get("notice_before_hours", 48.0)), ca_file=ca_file)
 
 
 @dataclass(frozen=True)
@@ -219,9 +232,10 @@ class Mailer:
         try:
             with self._smtp_factory(self.settings) as smtp:
                 smtp.send_message(message)
+        except MailError:
+            raise
         except (OSError, smtplib.SMTPException) as error:
-            # The exception text of smtplib may quote the server's reply, never our password.
-            raise MailError(f"the mail server refused or did not answer ({type(error).__name__})") from None
+            raise MailError(_reason(error, self.settings)) from None
 
     def _message(self, row: Mapping[str, Any], context: Mapping[str, Any]) -> EmailMessage:
         message = EmailMessage()
@@ -244,20 +258,55 @@ def _render(name: str, context: Mapping[str, Any]) -> str:
     return _templates(language).get_template(name).render(**{**context, "language": language})
 
 
+def _tls_context(settings: MailSettings) -> ssl.SSLContext:
+    """Certificate and host name checked; against mail.ca_file when set, else the system's certificates."""
+    return ssl.create_default_context(cafile=settings.ca_file or None)
+
+
 def _connect(settings: MailSettings) -> smtplib.SMTP:
-    """An SMTP connection in the configured mode, logged in when a user is set."""
-    context = ssl.create_default_context()
+    """An SMTP connection in the configured mode, logged in when a user is set (never before TLS is up)."""
     smtp: smtplib.SMTP
     if settings.security == "tls":
-        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                context=_tls_context(settings))
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     try:
         if settings.security == "starttls":
-            smtp.starttls(context=context)
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                # Required, not optional: without it the login and the message would go in clear.
+                raise MailError(f"the mail server {settings.host}:{settings.port} does not offer STARTTLS, so "
+                                "nothing was sent (mail.security = \"starttls\" never falls back to plain text)")
+            smtp.starttls(context=_tls_context(settings))
         if settings.user:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("auth"):
+                raise MailError(f"the mail server {settings.host}:{settings.port} offers no login (AUTH) over this "
+                                "connection; nothing was sent")
             smtp.login(settings.user, settings.password)
     except BaseException:
         smtp.close()
         raise
     return smtp
+
+
+def _reason(error: BaseException, settings: MailSettings) -> str:
+    """What went wrong, for the operator and the audit log: never the password, never a message body."""
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        trusted = f"the CA file {settings.ca_file}" if settings.ca_file else "the system's certificates"
+        return (f"the certificate of the mail server {where} is not trusted ({error.verify_message}): set "
+                f"mail.ca_file to the certificate of the CA that signed it (checked against {trusted})")
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with the mail server {where} failed ({error.reason or type(error).__name__})"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"the mail server {where} refused the login of {settings.user!r} ({error.smtp_code})"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"the mail server {where} refused the message ({error.smtp_code})"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return f"the mail server {where} refused the recipient"
+    if isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)):
+        return f"the mail server {where} did not answer ({type(error).__name__})"
+    # The exception text of smtplib may quote the server's reply, never our password; the type is enough.
+    return f"the mail server {where} refused or did not answer ({type(error).__name__})"

@@ -54,7 +54,8 @@ MODULES = [
     Module(
         "hooks",
         "panel/hooks.py",
-        ("tests/provisioning/test_hooks_endpoint.py", "tests/provisioning/test_hooks_edges.py"),
+        ("tests/provisioning/test_hooks_endpoint.py", "tests/provisioning/test_hooks_edges.py",
+         "tests/provisioning/test_hook_ownership.py"),
     ),
 ]
 

@@ -7,6 +7,9 @@ server, the invitation id and a random nonce kept in the row: the store holds no
 (SECURITY.md 31), and the mail is rendered with its link only when it is sent (puq_hestia.mail). A link works
 once (the row moves from ``waiting`` by compare-and-set, so a double submit sets nothing twice), for 72 hours by
 default, for that FTP user on that server only, and dies when the invitation is cancelled or the FTP user deleted.
+
+The link's first opening (:meth:`Invitations.swap`) gives the row a new nonce by compare-and-set and that browser a
+timed token for it (kept in a cookie, an hour after its last use): from then on the link itself is spent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from puq_hestia.ftp import credentials
 from puq_hestia.ftp.models import FtpRuleError, InvalidInputError, NotOwnedError
@@ -31,11 +34,14 @@ from puq_hestia.texts import N_, message_of
 if TYPE_CHECKING:
     from puq_hestia.ftp.service import FtpService
 
-__all__ = ["FtpEndpoint", "Invitation", "InvitationError", "InvitationUsedError", "Invitations", "Outbox",
+__all__ = ["OPEN_FOR", "FtpEndpoint", "Invitation", "InvitationError", "InvitationOpenedError", "InvitationUsedError",
+           "Invitations", "Outbox",
            "expire_invitations", "format_time", "revoke_for",
            "valid_email", "valid_message"]
 
 INVITE_SALT = "puq-ftp-invite"
+OPENED_SALT = "puq-ftp-invite-opened"
+OPEN_FOR = timedelta(hours=1)  # how long an opened invitation page may sit unused before the browser loses it
 KIND = "invitation"
 DEFAULT_VALIDITY = timedelta(hours=72)
 WAITING, ACCEPTING, ACCEPTED = "waiting", "accepting", "accepted"
@@ -52,6 +58,26 @@ class InvitationError(Exception):
 
 class InvitationUsedError(InvitationError):
     """The link was used already: the password is set (a reload or a double submit lands here)."""
+
+
+class InvitationOpenedError(InvitationError):
+    """The link was opened already, and its token swapped for that browser's cookie: it is spent everywhere else."""
+
+
+OPENED = N_("This invitation link was opened already, in another browser or more than an hour ago, so it no longer "
+            "works. Finish in the browser where it was opened, or ask for a new invitation.")
+LEFT = N_("This invitation page was left unused for more than an hour, so it closed and its link no longer works. "
+          "Ask the person who invited you for a new invitation.")
+
+
+def _clocked(clock: Callable[[], datetime]) -> type[TimestampSigner]:
+    """A TimestampSigner on the store's clock (tests move it; nothing sleeps)."""
+
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock().timestamp())
+
+    return Signer
 
 
 Extra = Callable[[Mapping[str, Any]], "dict[str, Any] | None"]
@@ -133,6 +159,7 @@ class Invitations:
         self.service, self.store, self.outbox = service, service.store, outbox
         self.server_id = service.server_id
         self._serializer = URLSafeSerializer(secret_key, salt=INVITE_SALT)
+        self._opened = URLSafeTimedSerializer(secret_key, salt=OPENED_SALT, signer=_clocked(service.store.now))
         self._public_url = public_url.rstrip("/")
         self.endpoint, self.validity, self._nonce = endpoint, validity, nonce
         if outbox is not None:
@@ -204,17 +231,39 @@ class Invitations:
         token = self._serializer.dumps({"s": self.server_id, "i": invitation_id, "n": nonce})
         return f"{self._public_url}/invite/{token}"
 
-    def is_mine(self, token: str) -> bool:
-        """True when TOKEN is well signed and for this server (which server a link belongs to)."""
-        try:
-            payload: Any = self._serializer.loads(token)
-        except BadData:
-            return False
-        return isinstance(payload, dict) and payload.get("s") == self.server_id
+    def is_mine(self, token: str, *, opened: bool = False, invitation_id: int | None = None) -> bool:
+        """True when TOKEN (a link's, or with OPENED a browser's) is well signed, for this server (and that id)."""
+        payload = self._payload(token, opened=opened, max_age=None)
+        return (payload is not None and payload.get("s") == self.server_id
+                and invitation_id in (None, payload["i"]))
 
-    def open(self, token: str) -> Invitation:
-        """The invitation a link points to, if it may still be used (one Hestia call: is the FTP user there?)."""
+    def target(self, token: str) -> int | None:
+        """The invitation id a well-signed link of this server points to (whether or not it may still be used)."""
+        payload = self._payload(token, opened=False, max_age=None)
+        return payload["i"] if payload is not None and payload.get("s") == self.server_id else None
+
+    def swap(self, token: str) -> tuple[Invitation, str]:
+        """The first opening of a link: a new nonce for the row (compare-and-set) and the browser's token for it.
+
+        The link is spent by this: opened again without the browser's token it raises InvitationOpenedError.
+        """
         row = self._usable(token)
+        fresh = self._nonce()
+        where = sa.and_(ftp_invitations.c.id == row["id"], ftp_invitations.c.state == WAITING,
+                        ftp_invitations.c.nonce == row["nonce"])
+        with self.store.engine.begin() as conn:
+            if conn.execute(sa.update(ftp_invitations).where(where).values(nonce=fresh)).rowcount != 1:
+                raise InvitationOpenedError(OPENED)  # another browser opened it at the same moment
+        return self._invitation(row), str(self._opened.dumps({"s": self.server_id, "i": row["id"], "n": fresh}))
+
+    def refreshed(self, token: str) -> str:
+        """The browser's token (checked already) signed again now: an hour more from its last use."""
+        payload = self._opened.loads(token)  # its content, whatever its age
+        return str(self._opened.dumps({"s": self.server_id, "i": payload["i"], "n": payload["n"]}))
+
+    def open(self, token: str, *, opened: bool = False) -> Invitation:
+        """The invitation a link (or a browser's token) points to, if usable (one Hestia call: is the user there?)."""
+        row = self._usable(token, opened=opened)
         try:
             exists = self.service.overview(row["hestia_user"]).has(row["domain"], row["ftp_user"])
         except HestiaError:
@@ -224,9 +273,9 @@ class Invitations:
             raise InvitationError(N_("This FTP user no longer exists, so the invitation has ended."))
         return self._invitation(row)
 
-    def accept(self, token: str, password: str) -> Invitation:
+    def accept(self, token: str, password: str, *, opened: bool = False) -> Invitation:
         """Set the password the invitee chose, once; a second submit raises InvitationUsedError."""
-        row = self._usable(token)
+        row = self._usable(token, opened=opened)
         try:
             credentials.validate_password(password)
         except ValueError as error:
@@ -248,23 +297,38 @@ class Invitations:
         return expire_invitations(self.store, self.server_id)
 
     # -- helpers ---------------------------------------------------------------------------------------------
-    def _usable(self, token: str) -> Mapping[Any, Any]:
-        """The row behind a link that is well signed, for this server, waiting and not expired."""
+    def _payload(self, token: str, *, opened: bool, max_age: int | None) -> dict[str, Any] | None:
+        """The signed content of a link's (or a browser's) token; None when forged; SignatureExpired when old."""
         try:
-            payload: Any = self._serializer.loads(token)
+            payload: Any = (self._opened.loads(token, max_age=max_age) if opened else self._serializer.loads(token))
+        except SignatureExpired:
+            raise
         except BadData:
-            raise InvitationError(N_("This invitation link is not valid. Ask for a new one.")) from None
-        if not isinstance(payload, dict) or payload.get("s") != self.server_id or not isinstance(payload.get("i"), int):
-            raise InvitationError(N_("This invitation link is not valid. Ask for a new one."))
+            return None
+        ok = isinstance(payload, dict) and isinstance(payload.get("i"), int) and isinstance(payload.get("s"), str)
+        return payload if ok else None
+
+    def _usable(self, token: str, *, opened: bool = False) -> Mapping[Any, Any]:
+        """The row behind a link (or a browser's token) that is well signed, for this server, waiting, unexpired."""
+        invalid = InvitationError(N_("This invitation link is not valid. Ask for a new one."))
+        try:
+            payload = self._payload(token, opened=opened, max_age=int(OPEN_FOR.total_seconds()) if opened else None)
+        except SignatureExpired:
+            raise InvitationError(LEFT) from None
+        if payload is None or payload.get("s") != self.server_id:
+            raise invalid
         row = self._row(payload["i"])
-        if row is None or not hmac.compare_digest(str(payload.get("n", "")), row["nonce"]):
-            raise InvitationError(N_("This invitation link is not valid. Ask for a new one."))
+        if row is None:
+            raise invalid
         if row["state"] in (ACCEPTING, ACCEPTED):
             raise InvitationUsedError(N_("This invitation was used already: the password is set."))
         if row["state"] != WAITING:
-            raise InvitationError(N_("This invitation has been {state}. Ask for a new one.", state=row['state']))
+            raise InvitationError(N_("This invitation has been {state}. Ask for a new one.", state=row["state"]))
         if Store.as_utc(row["expires_at"]) <= self.store.now():
             raise InvitationError(N_("This invitation has expired. Ask for a new one."))
+        if not hmac.compare_digest(str(payload.get("n", "")), row["nonce"]):
+            # Well signed by us, so it was a real link: its nonce was swapped when a browser opened it.
+            raise InvitationOpenedError(OPENED) if not opened else invalid
         return row
 
     def _link_extra(self, context: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -316,8 +380,7 @@ def valid_message(message: str) -> str:
     """An optional note of at most 500 characters; line breaks allowed, other control characters not."""
     message = (message or "").replace("\r\n", "\n").strip()
     if len(message) > MESSAGE_MAX or any(not ch.isprintable() and ch != "\n" for ch in message):
-        raise InvalidInputError(N_("The message may have at most {most} characters of plain text.",
-                                   most=MESSAGE_MAX),
+        raise InvalidInputError(N_("The message may have at most {most} characters of plain text.", most=MESSAGE_MAX),
                                 field="message")
     return message
 

@@ -221,7 +221,8 @@ def test_markup_from_hestia_renders_inert_everywhere(rig: Rig) -> None:
 
 
 # A value for every URL parameter of the panel: alice's own objects, so the pages render rather than 404.
-_URL_VALUES = {"domain": "alice.example", "username": "alice_deploy", "token": "not-a-token", "filename": "app.css"}
+_URL_VALUES = {"domain": "alice.example", "username": "alice_deploy", "token": "not-a-token", "filename": "app.css",
+               "invitation_id": "1"}
 
 
 def _every_get_url(rig: Rig) -> set[str]:

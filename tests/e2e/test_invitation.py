@@ -25,7 +25,10 @@ from playwright.sync_api import Browser, expect
 
 from hestia_mock.mailsink import SmtpSink
 from hestia_mock.testing import MockHestia
+from panel.extensions import EXTENSION_KEY
+from puq_hestia.maintenance import run_maintenance
 from puq_hestia.settings import Settings
+from puq_hestia.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.ftp]
 
@@ -83,8 +86,17 @@ def test_invite_open_the_link_elsewhere_set_the_password_and_log_in(
 
         tab = invitee.new_page()
         tab.goto(link)
+        expect(tab).to_have_url(re.compile(r"/invite/open/\d+$"))  # the token left the address bar at once
+        tab.reload()  # the page still opens here: the browser holds the swapped token in a cookie
         expect(tab.get_by_test_id("invite-login")).to_have_text(LOGIN)
         screenshot(tab, "invitation-page")
+        stranger = new_context(browser, mail_panel.url)  # the link, read somewhere else afterwards
+        try:
+            elsewhere = stranger.new_page()
+            elsewhere.goto(link)
+            expect(elsewhere.get_by_test_id("invitation-message")).to_contain_text("opened already")
+        finally:
+            stranger.close()
         tab.get_by_label("New password").fill(CHOSEN)
         tab.get_by_label("Repeat the password").fill(CHOSEN)
         tab.get_by_role("button", name="Set my password").click()
@@ -128,5 +140,37 @@ def test_access_until_in_the_add_popup_shows_on_the_card(
         page.goto("/ftp/blog.alice.example")
         ending = card(page, "alice_temp").get_by_test_id("access-end")
         expect(ending).to_contain_text(re.compile(r"Access ends in (29|30) days"))
+    finally:
+        customer.close()
+
+
+
+
+
+def test_reloading_the_renewed_page_sets_no_second_password(
+        browser: Browser, hestia: MockHestia, mail_panel: PanelServer, tmp_path: Path) -> None:
+    panel = mail_panel.app.extensions[EXTENSION_KEY]
+    main = panel.servers["main"]
+    main.ends.set("alice", "alice.example", LOGIN, panel.store.now() + timedelta(hours=1))
+    later = Store(f"sqlite:///{tmp_path / 'p.sqlite3'}", clock=lambda: panel.store.now() + timedelta(hours=2))
+    try:
+        run_maintenance(later, {"main": main.client})  # the end passes: maintain locks the FTP user
+    finally:
+        later.close()
+    customer = new_context(browser, mail_panel.url, java_script_enabled=False)  # the result is a POST's page
+    try:
+        mail_panel.give_session(customer, "alice")
+        page = customer.new_page()
+        page.goto(f"/ftp/alice.example/{LOGIN}/access")
+        page.get_by_role("button", name="Renew").click()
+        password = page.get_by_test_id("new-password").inner_text()
+        changes = [c for c in hestia.calls() if c.get("cmd") == "v-change-web-domain-ftp-password"]
+        page.reload()  # the browser sends the same form again
+        expect(page.get_by_role("heading", level=1)).to_have_text("This was already done")
+        expect(page.get_by_test_id("already-done")).not_to_contain_text(password)
+        assert [c for c in hestia.calls() if c.get("cmd") == "v-change-web-domain-ftp-password"] == changes
+        ftp_login(hestia, LOGIN, password).quit()  # the password on screen is the one that works
+        page.get_by_role("link", name=f"Set a new password for {LOGIN}").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Edit {LOGIN}")
     finally:
         customer.close()

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from invite_support import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, Clock, SmtpSink, World
+from invite_support import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, Clock, SmtpSink, World, panel_toml
 
 from hestia_mock.testing import MockHestia
+from panel import create_app
 from puq_hestia.ftp import FtpService
 from puq_hestia.ftp.expiry import AccessEnds
 from puq_hestia.ftp.invitations import FtpEndpoint, Invitations
@@ -17,6 +18,7 @@ from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.transport import Transport
 from puq_hestia.intents import IntentLog
 from puq_hestia.mail import Mailer, MailSettings
+from puq_hestia.settings import Settings
 from puq_hestia.store import Store
 
 
@@ -47,3 +49,18 @@ def world(hestia_server: MockHestia, tmp_path: Path) -> Iterator[World]:
         smtp.stop()
         client.close()
         store.close()
+
+
+@pytest.fixture
+def client(world: World, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The panel's test client on the same store and mock as WORLD, signed in as alice."""
+    settings = Settings.load(panel_toml(world, tmp_path))
+    app = create_app({"PUQ_SETTINGS": settings, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    test_client = app.test_client()
+    sid = app.extensions["puq"].sessions.open("main", "alice")  # a real session record (issue 13)
+    with test_client.session_transaction() as session:
+        import time
+
+        session.update({"sid": sid, "server": "main", "user": "alice", "login_at": int(time.time()),
+                        "_permanent": True})
+    return test_client

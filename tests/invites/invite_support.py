@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from hestia_mock.mailsink import SmtpSink
 from hestia_mock.testing import MockHestia
@@ -18,7 +19,7 @@ from puq_hestia.mail import Mailer
 from puq_hestia.store import Store
 
 __all__ = ["ACCESS_KEY", "PANEL_SECRET", "SECRET_KEY", "START", "Clock", "SmtpSink", "World", "bodies", "ftp_login",
-           "link_in"]
+           "link_in", "panel_toml"]
 
 ACCESS_KEY = "PUQDEMOACCESSKEY0001"
 SECRET_KEY = "puqdemosecret000000000000000000000000001"
@@ -83,3 +84,30 @@ def ftp_login(port: int, login: str, password: str) -> None:
         client.pwd()
     finally:
         client.close()
+
+
+def panel_toml(world: World, tmp_path: Path) -> Path:
+    """A TOML for the panel and the CLI on the same store, mock and SMTP sink as WORLD."""
+    path = tmp_path / "puq.toml"
+    path.write_text(f"""
+[panel]
+demo = true
+secret_key = "{PANEL_SECRET}"
+database_url = "sqlite:///{tmp_path / 'store.sqlite3'}"
+public_url = "http://panel.test"
+
+[servers.main]
+url = "{world.hestia.url}"
+access_key = "{ACCESS_KEY}"
+secret_key = "{SECRET_KEY}"
+max_attempts = 1
+ftp_host = "127.0.0.1"
+ftp_port = {world.hestia.ftp_port}
+
+[mail]
+host = "127.0.0.1"
+port = {world.smtp.port}
+security = "none"
+from_address = "panel@host.test"
+""", encoding="utf-8")
+    return path

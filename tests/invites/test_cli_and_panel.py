@@ -8,40 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from invite_support import ACCESS_KEY, PANEL_SECRET, SECRET_KEY, World, ftp_login, link_in
+from invite_support import World, ftp_login, link_in, panel_toml
 
-from panel import create_app
 from puq_hestia import cli
-from puq_hestia.settings import Settings
 
 DOMAIN, LOGIN = "alice.example", "alice_media"
-
-
-def _toml(world: World, tmp_path: Path) -> Path:
-    path = tmp_path / "puq.toml"
-    path.write_text(f"""
-[panel]
-demo = true
-secret_key = "{PANEL_SECRET}"
-database_url = "sqlite:///{tmp_path / 'store.sqlite3'}"
-public_url = "http://panel.test"
-
-[servers.main]
-url = "{world.hestia.url}"
-access_key = "{ACCESS_KEY}"
-secret_key = "{SECRET_KEY}"
-max_attempts = 1
-ftp_host = "127.0.0.1"
-ftp_port = {world.hestia.ftp_port}
-
-[mail]
-host = "127.0.0.1"
-port = {world.smtp.port}
-security = "none"
-from_address = "panel@host.test"
-""", encoding="utf-8")
-    return path
 
 
 def _run(config: Path, *argv: str) -> tuple[int, str]:
@@ -51,7 +22,7 @@ def _run(config: Path, *argv: str) -> tuple[int, str]:
 
 
 def test_cli_sets_the_end_on_add_and_edit_and_refuses_a_past_one(world: World, tmp_path: Path) -> None:
-    config = _toml(world, tmp_path)
+    config = panel_toml(world, tmp_path)
     # The CLI's store runs on the real clock, so the end is a week from the real now (a value, not a wait).
     end = (datetime.now(UTC) + timedelta(days=7)).replace(second=0, microsecond=0)
     code, out = _run(config, "ftp", "add", "alice", DOMAIN, "--suffix", "temp", "--access-until",
@@ -66,14 +37,14 @@ def test_cli_sets_the_end_on_add_and_edit_and_refuses_a_past_one(world: World, t
 
 
 def test_cli_add_with_an_end_prints_it(world: World, tmp_path: Path) -> None:
-    config = _toml(world, tmp_path)
+    config = panel_toml(world, tmp_path)
     end = (world.store.now() + timedelta(days=3650)).year  # beyond five years: refused before any create
     code, _ = _run(config, "ftp", "add", "alice", DOMAIN, "--suffix", "late", "--access-until", f"{end}-01-01T00:00")
     assert code == 1 and world.service.overview("alice").card(DOMAIN, "alice_late") is None
 
 
 def test_mail_list_shows_a_failed_send_and_maintain_sends_it(world: World, tmp_path: Path) -> None:
-    config = _toml(world, tmp_path)
+    config = panel_toml(world, tmp_path)
     world.smtp.stop()
     world.service.overview("alice")
     world.invitations.invite("alice", DOMAIN, LOGIN, "dana@contractor.test")
@@ -88,26 +59,14 @@ def test_mail_list_shows_a_failed_send_and_maintain_sends_it(world: World, tmp_p
     assert "sent\tdana@contractor.test" in _run(config, "mail", "list")[1]
 
 
-@pytest.fixture
-def client(world: World, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The panel's test client on the same store and mock as WORLD, signed in as alice."""
-    settings = Settings.load(_toml(world, tmp_path))
-    app = create_app({"PUQ_SETTINGS": settings, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
-    test_client = app.test_client()
-    sid = app.extensions["puq"].sessions.open("main", "alice")  # a real session record (issue 13)
-    with test_client.session_transaction() as session:
-        import time
-
-        session.update({"sid": sid, "server": "main", "user": "alice", "login_at": int(time.time()),
-                        "_permanent": True})
-    return test_client
-
-
 def test_the_invitee_page_is_no_store_sends_no_referer_and_sets_once(world: World, client) -> None:  # type: ignore[no-untyped-def]
     response = client.post(f"/ftp/{DOMAIN}/{LOGIN}/invite", data={"email": "dana@contractor.test", "message": "hi"})
     assert response.status_code == 302
     path = link_in(world.smtp.messages[-1]).removeprefix("http://panel.test")
     anonymous = client.application.test_client()
+    swapped = anonymous.get(path)  # the link's token becomes a cookie; the page's URL has none
+    assert swapped.status_code == 303 and swapped.headers["Location"].startswith("/invite/open/")
+    path = swapped.headers["Location"]
     page = anonymous.get(path)
     assert page.status_code == 200 and b"alice_media" in page.data
     assert page.headers["Cache-Control"].startswith("no-store") and page.headers["Referrer-Policy"] == "no-referrer"

@@ -37,7 +37,8 @@ def test_a_body_under_the_bound_is_read(client: FlaskClient) -> None:
 
 
 def _signed_in_get_urls(app: Flask) -> set[str]:
-    values = {"domain": "alice.example", "username": "alice_deploy", "token": "not-a-token", "filename": "app.css"}
+    values = {"domain": "alice.example", "username": "alice_deploy", "token": "not-a-token", "filename": "app.css",
+              "invitation_id": "1"}
     urls = set()
     for rule in app.url_map.iter_rules():
         if "GET" in (rule.methods or set()) and not rule.rule.startswith(("/static", "/_")):

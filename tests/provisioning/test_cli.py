@@ -11,6 +11,7 @@ from provisioning_support import DEMO_HASH, PANEL_SECRET, URL, Mock, whmcs_param
 
 from puq_hestia import cli
 from puq_hestia.auth.sso import SsoSigner
+from puq_hestia.hestia.commands import COMMANDS
 
 CONFIG = f"""
 [panel]
@@ -40,7 +41,12 @@ def run(*argv: str) -> tuple[int, str]:
 
 
 def test_check_reports_each_server(mock: Mock, config: str) -> None:
-    assert run("--config", config, "check") == (0, f"main: ok ({URL}/api/)\n")
+    code, out = run("--config", config, "check")
+    assert code == 0
+    first, *commands, verdict = out.splitlines()
+    assert first == f"main: key PUQDEMOACCESSKEY0001 of admin at {URL}/api/, profiles: none"
+    assert verdict.startswith("main: ok: the key has no profile, so it may run all commands (more than needed)")
+    assert commands == [f"  may run  {name}" for name in sorted(COMMANDS)]
 
 
 def test_check_fails_when_hestia_is_unreachable(mock: Mock, config: str) -> None:
@@ -86,7 +92,7 @@ def test_missing_config_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
     assert "not found" in capsys.readouterr().err
 
 
-def test_sso_link_prints_a_working_one_time_url(config: str) -> None:
+def test_sso_link_prints_a_working_one_time_url(mock: Mock, config: str) -> None:
     code, out = run("--config", config, "sso-link", "carol")
     assert code == 0
     assert out.startswith("http://panel.test/sso/")
@@ -112,3 +118,30 @@ def test_ftp_rule_errors_exit_1(mock: Mock, config: str, capsys: pytest.CaptureF
     code, _ = run("--config", config, "ftp", "path", "bob", "bob.example", "bob_x", "../etc")
     assert code == 1
     assert capsys.readouterr().err.startswith("puq-hestia: ")
+
+
+def test_sso_link_for_a_user_hestia_does_not_have_exits_1(mock: Mock, config: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--config", config, "sso-link", "nosuchuser") == (1, "")
+    assert capsys.readouterr().err == "puq-hestia: user nosuchuser does not exist on server main; no link was made\n"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("ftp", "passwd", "bob", "nowhere.example", "bob_x"), "user bob has no web domain nowhere.example with the "
+                                                            "FTP user bob_x"),
+    (("ftp", "add", "bob", "nowhere.example"), "user bob has no web domain nowhere.example"),
+])
+def test_ftp_errors_speak_to_an_operator(mock: Mock, config: str, capsys: pytest.CaptureFixture[str],
+                                         argv: tuple[str, ...], message: str) -> None:
+    assert run("--config", config, *argv) == (1, "")
+    error = capsys.readouterr().err
+    assert error == f"puq-hestia: {message}\n"
+    assert "your" not in error.lower()
+
+
+def test_a_suspended_user_is_named_to_the_operator(mock: Mock, config: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    mock.backend.users["bob"].conf["SUSPENDED"] = "yes"
+    assert run("--config", config, "ftp", "add", "bob", "bob.example")[0] == 1
+    assert capsys.readouterr().err == ("puq-hestia: user bob is suspended at Hestia, so its FTP users cannot be "
+                                       "added or changed\n")

@@ -15,9 +15,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from provisioning_support import Mock, hook_headers, panel_store, pin_hooks_clock, post_hook, services_of
+from provisioning_support import (
+    PANEL_SECRET,
+    Mock,
+    hook_headers,
+    panel_store,
+    pin_hooks_clock,
+    post_hook,
+    services_of,
+    whmcs_params,
+)
 
 import panel.hooks as panel_hooks
+from puq_hestia.auth.sso import SsoSigner
 
 NOW = 1_900_000_000
 #: The smallest body a hook accepts: it names its action (SECURITY.md 30, issue 12).
@@ -256,3 +266,75 @@ def test_a_bad_signature_gets_the_one_message_and_the_log_bounds_the_name(
         f"refused a hook with a bad signature for reseller '{'r' * 64}' from 127.0.0.1",
         "refused a hook with a bad signature for reseller '' from 127.0.0.1",
     ]
+
+
+# -- a single sign-on redelivered: the record keeps no link, a success gets a fresh one ---------------------------
+
+
+def _sso(http: FlaskClient, user: str, key: str, timestamp: int) -> Any:
+    body = json.dumps({"action": "single_sign_on", "username": user}).encode()
+    return http.post("/hooks/single_sign_on", data=body, headers=hook_headers(body, timestamp=timestamp, key=key))
+
+
+def _stored(panel_app: Flask, key: str, user: str) -> Any:
+    body = json.dumps({"action": "single_sign_on", "username": user}).encode()
+    request_hash = hashlib.sha256(b"single_sign_on\n" + body).hexdigest()
+    return panel_store(panel_app).begin_hook("reseller-a", key, "single_sign_on", request_hash)
+
+
+def test_a_redelivered_single_sign_on_gets_a_fresh_working_link(http: FlaskClient, panel_app: Flask,
+                                                                 mock: Mock) -> None:
+    panel_store(panel_app).claim_account("main", "bob", "reseller-a")
+    first = _sso(http, "bob", "sso-edge-1", NOW)
+    assert _stored(panel_app, "sso-edge-1", "bob").result == {
+        "status": 200, "body": {"result": "success", "link_issued": True}}
+    calls = len(mock.calls())
+    again = _sso(http, "bob", "sso-edge-1", NOW - 1)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    link = again.get_json()["redirectTo"]
+    assert link != first.get_json()["redirectTo"]
+    assert set(again.get_json()) == {"result", "redirectTo"}
+    assert len(mock.calls()) == calls  # the fresh link needs no Hestia call
+    grant = SsoSigner(PANEL_SECRET, "http://panel.test").verify(link.rsplit("/", 1)[1])
+    assert (grant.server_id, grant.user) == ("main", "bob")
+
+
+def test_a_refused_single_sign_on_is_not_kept_so_its_redelivery_asks_again(http: FlaskClient, panel_app: Flask,
+                                                                          mock: Mock) -> None:
+    first = _sso(http, "carol", "sso-edge-2", NOW)  # carol is not reseller-a's: refused, nothing was done
+    assert first.status_code == 404
+    assert _stored(panel_app, "sso-edge-2", "carol") is None  # the key is free again (and now taken by this look)
+    panel_store(panel_app).abandon_hook("reseller-a", "sso-edge-2")
+    panel_store(panel_app).claim_account("main", "carol", "reseller-a")
+    again = _sso(http, "carol", "sso-edge-2", NOW - 1)
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["redirectTo"].startswith("http://panel.test/sso/")
+
+
+# -- a create whose outcome stayed unknown is finished by its own redelivery, and only by it ----------------------
+
+
+def _create(http: FlaskClient, key: str, timestamp: int) -> Any:
+    body = json.dumps({"action": "create_account", **{k: v for k, v in whmcs_params().items()
+                                                     if not k.startswith("server")}}).encode()
+    return http.post("/hooks/create_account", data=body, headers=hook_headers(body, timestamp=timestamp, key=key))
+
+
+@pytest.mark.parametrize(("redelivery_key", "finished"), [("create-edge-1", True), ("another-key", False)])
+def test_an_unproven_create_is_finished_by_the_redelivery_of_its_own_key(
+    http: FlaskClient, panel_app: Flask, mock: Mock, redelivery_key: str, finished: bool
+) -> None:
+    mock.fault(kind="drop_after", cmd="v-add-user", times=1)  # made, but the answer was lost ...
+    mock.fault(kind="drop_before", cmd="v-check-user-password", times=1)  # ... and the proof could not be read
+    first = _create(http, "create-edge-1", NOW)
+    assert first.status_code >= 500 and "may or may not" in first.get_json()["message"]
+    assert mock.user("dave") is not None and "dave.example" not in mock.user("dave").domains
+    again = _create(http, redelivery_key, NOW - 1)
+    if finished:
+        assert (again.status_code, again.get_json()) == (200, {"result": "success"})
+        assert "dave.example" in mock.user("dave").domains
+        assert panel_store(panel_app).account_owner("main", "dave") == "reseller-a"
+    else:  # another key is another request: the existing name proves nothing, so it is not adopted
+        assert again.status_code == 409
+        assert panel_store(panel_app).account_owner("main", "dave") is None
+    assert mock.commands().count("v-add-user") == 1

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from puq_hestia.ftp import paths
 from puq_hestia.ftp.paths import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -305,3 +306,48 @@ def test_dot_and_empty_names_are_not_path_components(user: str, domain: str, mes
 def test_a_double_slash_root_contains_every_absolute_path() -> None:
     # POSIX keeps a leading '//' as it is (posixpath.normpath("//") == "//"), so it needs its own case.
     assert is_inside("//", "/etc") and is_inside("//", "//srv")
+
+
+# -- pasted absolute Hestia paths and the folder picker's names (issue 19) ------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "kept"), [
+    ("/home/alice/web/alice.example/public_html/media", "/public_html/media"),
+    ("/home/alice/web/alice.example", ""),
+    ("/home/alice/web/alice.example/", "/"),
+    ("  /home/alice/web/alice.example/uploads \n", "/uploads"),
+    ("public_html/", "public_html/"),
+    ("/public_html", "/public_html"),
+    (" media ", "media"),
+    ("/homework", "/homework"),
+    ("/home", "/home"),
+])
+def test_a_pasted_path_loses_only_the_domain_prefix(raw: str, kept: str) -> None:
+    assert paths.strip_domain_dir(raw, "alice", "alice.example") == kept
+
+
+@pytest.mark.parametrize("raw", [
+    "/home/alice/web/other.example/public_html",
+    "/home/bob/web/alice.example",
+    "/home/alice/web/alice.examplex/x",
+    "/home/alice/",
+    " /home/alice/web",
+])
+def test_a_pasted_path_outside_the_web_domain_is_refused_naming_the_folder(raw: str) -> None:
+    with pytest.raises(paths.InvalidPathError) as caught:
+        paths.strip_domain_dir(raw, "alice", "alice.example")
+    assert str(caught.value) == "The folder must be inside the web domain's folder /home/alice/web/alice.example."
+
+
+def test_a_pasted_path_checks_the_names_it_builds_from() -> None:
+    with pytest.raises(paths.InvalidPathError, match="Invalid user name"):
+        paths.strip_domain_dir("x", "..", "alice.example")
+
+
+@pytest.mark.parametrize(("name", "plain"), [
+    ("uploads", True), ("a", True), ("A1-b_c.d", True), ("x" * 64, True),
+    ("", False), (".", False), ("..", False), (".hidden", False), ("a b", False), ("a/b", False), ("ü", False),
+    ("x" * 65, False),
+])
+def test_only_folder_names_the_rule_accepts_are_offered(name: str, plain: bool) -> None:
+    assert paths.is_plain_segment(name) is plain
