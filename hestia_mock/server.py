@@ -47,12 +47,14 @@ class MockContext:
 def create_app(backend: Backend, seed: str | Path | dict[str, Any] | None = None) -> Flask:
     """A Flask app serving `backend`; `seed` is what POST /_mock/reset restores (default: `demo`)."""
     from hestia_mock.control import control
+    from hestia_mock.pages import pages
 
     app = Flask("hestia_mock")
     app.extensions["hestia_mock"] = MockContext(backend, seed if seed is not None else "demo")
     app.add_url_rule("/api/", "api", api_view, methods=["GET", "POST", "PUT", "DELETE"])
     app.add_url_rule("/api/index.php", "api_index", api_view, methods=["GET", "POST", "PUT", "DELETE"])
     app.register_blueprint(control)
+    app.register_blueprint(pages)  # /, /fm/, /edit/web/: what the real HestiaCP shows there (the demo's links)
     return app
 
 
