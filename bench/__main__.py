@@ -2,6 +2,7 @@
 
     python -m bench                 # the full run (under ten minutes on two cores)
     python -m bench --quick         # tiny sizes and short runs: checks the harness, figures mean nothing
+    python -m bench --journeys      # only the calls and seconds per journey (issue 19), printed (make bench-journeys)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, calls, concurrency, load, overhead
+from bench import bulk, calls, concurrency, journeys, load, overhead
 from bench.harness import machine
 from bench.report import Results, render
 from bench.rig import Rig
@@ -35,6 +36,7 @@ class Plan:
     load: load.Plan
     workers: int = 2
     threads: int = 8
+    journey_sizes: tuple[Size, ...] = journeys.JOURNEY_SIZES
 
     @property
     def in_flight(self) -> int:
@@ -46,7 +48,7 @@ FULL = Plan(SIZES, runs=7, levels=concurrency.LEVELS, load_seconds=4.0, accounts
             load=load.FULL)
 QUICK_LOAD = load.Plan(customers=2, rounds=1, bulk_accounts=2, bulk_passes=1, workers=1, threads=2)
 QUICK = Plan(TINY_SIZES, runs=2, levels=(1, 3), load_seconds=0.3, accounts=4, bulk_runs=1, load=QUICK_LOAD,
-             workers=1, threads=2)
+             workers=1, threads=2, journey_sizes=journeys.TINY_JOURNEY_SIZES)
 
 
 def _log(text: str) -> None:
@@ -65,6 +67,13 @@ def run_in_process(plan: Plan, results: Results) -> None:
         results.profile = overhead.profile_list_page(rig, max(plan.sizes, key=lambda s: s.ftp_users))
         _log("overhead ratio: hooks")
         results.hooks = overhead.hook_ratios(rig, plan.sizes, plan.runs)
+
+
+def run_journeys(plan: Plan, results: Results) -> None:
+    """Calls and seconds per journey, before and after, under the mock's per-domain latency model."""
+    _log(f"journeys at {', '.join(f'{s.domains} domains' for s in plan.journey_sizes)}")
+    with Rig(scale_seed(plan.journey_sizes)) as rig:
+        results.journeys = journeys.measure(rig, plan.journey_sizes, min(plan.runs, 3))
 
 
 def run_served(plan: Plan, results: Results) -> None:
@@ -89,11 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes and short runs (harness check)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
     parser.add_argument("--no-served", action="store_true", help="skip concurrency and bulk hooks (gunicorn)")
+    parser.add_argument("--journeys", action="store_true", help="only the journeys, printed (RESULTS.md unchanged)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     results = Results(machine(), plan.runs, plan.sizes)
     started = time.perf_counter()
+    if args.journeys:
+        run_journeys(plan, results)
+        print("\n".join(journeys.render_section(results.journeys)))
+        return 0
     run_in_process(plan, results)
+    run_journeys(plan, results)
     if not args.no_served:
         run_served(plan, results)
     results.notes.append(f"This run took {time.perf_counter() - started:.0f} s.")

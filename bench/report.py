@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bench.bulk import BulkResult
 from bench.calls import CallCount, list_page_is_one_call
 from bench.concurrency import LATENCY_MS, Level
+from bench.journeys import JourneyResult, render_section
 from bench.load import LoadResult
 from bench.overhead import Profile, Ratio
 from bench.seeding import Size
@@ -38,6 +39,7 @@ class Results:
     capacity: tuple[int, int] = (0, 0)
     bulk: BulkResult | None = None
     load: LoadResult | None = None
+    journeys: list[JourneyResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -148,6 +150,8 @@ def render(results: Results) -> str:
         lines += _targets(results)
     if results.profile is not None:
         lines += _profile(results.profile)
+    if results.journeys:
+        lines += render_section(results.journeys)
     if results.hooks:
         lines += _ratios("Overhead ratio: hooks", results.hooks,
                          "A signed `suspend_account` + `unsuspend_account` pair through the panel (signature, "

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 # Kinds that delay an answer; every matching one applies.
-DELAY_KINDS = frozenset({"latency", "stall"})
+DELAY_KINDS = frozenset({"latency", "stall", "domain_latency"})
+# Commands whose real script walks every web domain of the user (arg1): `domain_latency` charges them
+# `per_domain_ms` per domain. HestiaCP 1.10.3's v-list-web-domains, run directly, costs ~20 ms per web domain
+# (148 ms at 6 domains, 840-940 ms at 40; issue 19 Must 9).
+PER_DOMAIN_COMMANDS = frozenset({"v-list-web-domains"})
 # Kinds that end the exchange without running the command.
 BEFORE_KINDS = frozenset({"http_status", "exit_code", "drop_before", "connect_timeout", "refused"})
 # Kinds that run the command, then lose the answer.
@@ -29,6 +33,7 @@ class Fault:
     cmd: str | None = None
     times: int | None = None
     ms: int = 0
+    per_domain_ms: int = 0
     seconds: float = 0.0
     status: int = 500
     body: str = ""
@@ -55,6 +60,7 @@ class Fault:
             cmd=spec.get("cmd"),
             times=times,
             ms=int(spec.get("ms", 0)),
+            per_domain_ms=int(spec.get("per_domain_ms", 0)),
             seconds=float(spec.get("seconds", default_seconds)),
             status=int(spec.get("status", 500)),
             body=str(spec.get("body", "")),
@@ -63,18 +69,31 @@ class Fault:
             retry_after=None if retry_after is None else str(retry_after),
         )
 
+    def delay(self, cmd: str, domains: int) -> float:
+        """Seconds this delay fault adds to a call of CMD by a user with DOMAINS web domains."""
+        if self.kind == "stall":
+            return self.seconds
+        walks_domains = self.kind == "domain_latency" and (cmd in PER_DOMAIN_COMMANDS or self.cmd == cmd)
+        return (self.ms + (self.per_domain_ms * domains if walks_domains else 0)) / 1000
+
     def to_json(self) -> dict[str, Any]:
         """The fault as GET /_mock/faults shows it."""
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 class FaultRegistry:
-    """The active faults; waits are interruptible by `clear()` so tests never hang."""
+    """The active faults; waits are interruptible by `clear()` so tests never hang.
 
-    def __init__(self) -> None:
+    ``sleep`` replaces the wall-clock wait of the latency kinds (`latency`, `domain_latency`): a test or the
+    bench passes a recorder and the modelled seconds are counted instead of waited (`stall` always waits, so a
+    test can hold a call open).
+    """
+
+    def __init__(self, sleep: Callable[[float], object] | None = None) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._interrupt = threading.Event()
+        self.sleep = sleep
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
         """Register a fault from its JSON specification."""
@@ -111,6 +130,14 @@ class FaultRegistry:
                     if fault.times == 0:
                         self._faults.remove(fault)
         return chosen
+
+    def pause(self, fault: Fault, cmd: str, domains: int) -> None:
+        """Apply one delay fault to a call: the injected sleep for latency kinds, else an interruptible wait."""
+        seconds = fault.delay(cmd, domains)
+        if self.sleep is not None and fault.kind != "stall":
+            self.sleep(seconds)
+        else:
+            self.wait(seconds)
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; True when interrupted by `clear()`."""

@@ -47,12 +47,14 @@ class MockContext:
 def create_app(backend: Backend, seed: str | Path | dict[str, Any] | None = None) -> Flask:
     """A Flask app serving `backend`; `seed` is what POST /_mock/reset restores (default: `demo`)."""
     from hestia_mock.control import control
+    from hestia_mock.pages import pages
 
     app = Flask("hestia_mock")
     app.extensions["hestia_mock"] = MockContext(backend, seed if seed is not None else "demo")
     app.add_url_rule("/api/", "api", api_view, methods=["GET", "POST", "PUT", "DELETE"])
     app.add_url_rule("/api/index.php", "api_index", api_view, methods=["GET", "POST", "PUT", "DELETE"])
     app.register_blueprint(control)
+    app.register_blueprint(pages)  # /, /fm/, /edit/web/: what the real HestiaCP shows there (the demo's links)
     return app
 
 
@@ -71,7 +73,7 @@ def api_view() -> Response:
     faults = ctx.faults.take(cmd)
     for fault in faults:
         if fault.kind in DELAY_KINDS:
-            ctx.faults.wait(fault.ms / 1000 if fault.kind == "latency" else fault.seconds)
+            ctx.faults.pause(fault, cmd, _web_domains(ctx.backend, args) if fault.per_domain_ms else 0)
     ending = next((f for f in faults if f.kind not in DELAY_KINDS), None)
     record = CallRecord(
         cmd,
@@ -95,6 +97,13 @@ def api_view() -> Response:
     if DROP_HEADER not in response.headers:  # a dropped call was logged before its socket closed
         _log_call(record, started)
     return response
+
+
+def _web_domains(backend: Backend, args: list[str]) -> int:
+    """How many web domains the call's user (arg1) has: what a per-domain latency is charged for."""
+    with backend.lock:
+        user = backend.users.get(args[0]) if args else None
+        return len(user.domains) if user is not None else 0
 
 
 def _log_call(record: CallRecord, started: float) -> None:

@@ -41,6 +41,7 @@ from panel.forms import (
     PathForm,
     SimpleAddForm,
 )
+from panel.fresh import listing_for_page, noted
 from panel.invite import apply_add_extras, parse_add_extras
 from panel.links import card_link, domain_link
 from panel.once import answered_before, new_token, run_once
@@ -218,7 +219,7 @@ def home() -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     """Simple section: every FTP user over all web domains, from one Hestia call, a page of cards at a time."""
     service = _service()
-    overview = service.overview(g.user)
+    overview = listing_for_page(service, g.user)  # after the customer's own change: the listing it updated
     return render_template("ftp/index.html", overview=overview, page=_paged(overview.cards), page_url=_page_url,
                            events=_events(), quota=service.quota(g.user, overview))
 
@@ -231,7 +232,7 @@ def domain(domain: str) -> ResponseReturnValue:
     known = service.known(g.user)
     if known is not None and not known.has(domain):
         abort(404)  # not this customer's domain: answered from the stored listing, no Hestia call
-    overview = service.overview(g.user)  # also the ownership check when nothing is stored yet
+    overview = listing_for_page(service, g.user)  # also the ownership check when nothing is stored yet
     summary = overview.domain(domain)
     if summary is None:  # gone at Hestia since the stored listing
         abort(404)
@@ -300,7 +301,7 @@ def add() -> ResponseReturnValue:
                 made = _service().create(g.user, domain)
                 return _created(made, form.back.data, apply_add_extras(made.card, extras))
 
-            return run_once("create", domain, "", _back_url(form.back.data, domain), create_simple)
+            return run_once("create", domain, "", _back_url(form.back.data, domain), noted(create_simple))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     elif request.method == "GET":
@@ -325,7 +326,8 @@ def add_advanced(domain: str) -> ResponseReturnValue:
             return _created(made, form.back.data, apply_add_extras(made.card, extras))
         try:
             extras = parse_add_extras(request.form)  # issue 17: checked before anything is created
-            return run_once("create", domain, "", _back_url(form.back.data, domain), lambda: create(extras))
+            return run_once("create", domain, "", _back_url(form.back.data, domain),
+                            noted(lambda: create(extras)))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     elif request.method == "GET":
@@ -378,7 +380,7 @@ def change_password(domain: str, username: str) -> ResponseReturnValue:
             return username, _shown_once(changed.card, changed.password, created=False,
                                          generated=changed.generated, back=form.back.data)
         try:
-            return run_once("password", domain, username, _back_url(form.back.data, domain), change)
+            return run_once("password", domain, username, _back_url(form.back.data, domain), noted(change))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     return _render_edit(domain, username, form)
@@ -409,7 +411,7 @@ def change_path(domain: str, username: str) -> ResponseReturnValue:
                               folder=changed.card.display_path), "success")
             return username, _finished(_back_url(form.back.data, domain))
         try:
-            return run_once("path", domain, username, _back_url(form.back.data, domain), change)
+            return run_once("path", domain, username, _back_url(form.back.data, domain), noted(change))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     return _render_edit(domain, username, form)
@@ -430,7 +432,7 @@ def delete(domain: str, username: str) -> ResponseReturnValue:
             flash(gettext("The FTP user %(login)s was deleted.", login=username), "success")
             return username, _finished(_back_url(form.back.data, domain))
         try:
-            return run_once("delete", domain, username, _back_url(form.back.data, domain), remove)
+            return run_once("delete", domain, username, _back_url(form.back.data, domain), noted(remove))
         except FtpRuleError as error:
             _show_rule_error(form, error)
     elif request.method == "GET":

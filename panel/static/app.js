@@ -10,6 +10,8 @@
  * - password fields get a Show/Hide button;
  * - focus moves into the dialog, Escape closes it (native <dialog> behaviour) and focus returns to the opener;
  * - buttons marked data-copy-target copy the text of the element with that id;
+ * - Space activates a button-like link (a.btn, role=button) as it does a <button>: on key release, without
+ *   scrolling the page (Enter already works on links);
  * - a search box marked data-filter-target hides the cards on this page that do not match as the customer types
  *   (the box is a GET form: Enter asks the server, which filters every page).
  * URLs always come from the server (href attributes built with url_for), never from strings in this file.
@@ -339,6 +341,35 @@
       return;
     }
     form.setAttribute("aria-busy", "true");  // a full-page post: the next submit of it is the double one
+  });
+
+  function buttonLike(target) {
+    return target instanceof Element ? target.closest("a.btn[href], [role='button']:not(button)") : null;
+  }
+
+  function plainSpace(event) {
+    return event.key === " " && !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
+  }
+
+  // A <button> is pressed with Space on key release and Space never scrolls it; links get the same (issue 19).
+  var spaceOn = null;
+  document.addEventListener("keydown", function (event) {
+    var link = plainSpace(event) ? buttonLike(event.target) : null;
+    if (link) {
+      event.preventDefault();
+      spaceOn = event.repeat ? spaceOn : link;
+    }
+  });
+
+  document.addEventListener("keyup", function (event) {
+    var link = plainSpace(event) ? buttonLike(event.target) : null;
+    if (link && link === spaceOn) {
+      event.preventDefault();
+      link.click();
+    }
+    if (event.key === " ") {
+      spaceOn = null;
+    }
   });
 
   document.addEventListener("input", function (event) {

@@ -7,6 +7,7 @@ without any Hestia call (SECURITY.md 5).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from puq_hestia.ftp.models import (
     UserSuspendedError,
     build_overview,
 )
-from puq_hestia.ftp.ownership import OwnershipIndex
+from puq_hestia.ftp.ownership import OwnershipIndex, load_overview
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import (
     AlreadyExistsError,
@@ -92,6 +93,13 @@ class FtpService:
     def known(self, user: str) -> Overview | None:
         """The last listing of USER kept in the store (no Hestia call), or None when there is none yet."""
         return self._index.lookup(user)
+
+    def stored(self, user: str) -> tuple[Overview, str] | None:
+        """The stored listing of USER with its version (a digest of the stored text); no Hestia call."""
+        text = self.store.load_listing(self.server_id, user) if self.store is not None else None
+        if text is None:
+            return None
+        return load_overview(user, text), hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def listing(self, user: str) -> Overview:
         """The stored listing of USER, or a fresh one (one Hestia call) when nothing is stored yet."""

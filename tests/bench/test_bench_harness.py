@@ -66,3 +66,16 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     assert "answered /healthz with 200" in text
     assert "Every delivery succeeded: yes" in text
     assert "The run held." in text and "0 5xx" in text
+
+
+def test_journeys_count_calls_before_and_after_on_tiny_sizes() -> None:
+    from bench import journeys
+
+    with Rig(scale_seed(journeys.TINY_JOURNEY_SIZES)) as rig:
+        results = journeys.measure(rig, journeys.TINY_JOURNEY_SIZES[:1], runs=1)
+    by_key = {(r.journey[:4], r.mode): r for r in results}
+    assert by_key[("add ", "before")].commands == ("v-list-web-domains", "v-add-web-domain-ftp", "v-list-web-domains")
+    assert by_key[("add ", "after")].commands == ("v-list-web-domains", "v-add-web-domain-ftp")
+    # The model: 30 ms per call plus 20 ms per web domain on the listing (s1 has one web domain).
+    assert by_key[("add ", "after")].hestia_seconds == pytest.approx(0.050 + 0.030)
+    assert "| add (list, popup, add, result, list) | 1 | 3 -> 2 |" in "\n".join(journeys.render_section(results))
