@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +19,7 @@ from puq_hestia.hestia.errors import ConfigError
 from puq_hestia.settings import Settings
 
 DIETER = ("dieter", "Dieter-demo-2026")
+TWOFA_NOW = datetime(2026, 3, 1, 12, 0, 10)  # the mock checks TOTP codes at this moment
 
 
 def lang_of(html: str) -> str:
@@ -195,3 +198,20 @@ def test_a_single_sign_on_link_takes_the_language_from_its_one_lookup(client: Fl
 def test_a_refused_single_sign_on_link_is_explained_in_the_browsers_language(client: FlaskClient) -> None:
     html = page(client, "/sso/not-a-token", accept="fr")
     assert "Ce lien de connexion n\u2019est pas valable." in html and lang_of(html) == "fr"
+
+
+def test_the_language_read_before_a_two_factor_step_carries_through_it(client: FlaskClient,
+                                                                       backend: Backend) -> None:
+    backend.users["tessa"].conf["LANGUAGE"] = "nl"
+    backend.clock = lambda: TWOFA_NOW
+    first = client.post("/login", data={"username": "tessa", "password": "Tessa-demo-2026"},
+                        headers={"Accept-Language": "fr"})
+    assert first.headers["Location"].startswith("/login/code")
+    code_page = page(client, "/login/code", accept="fr")
+    assert lang_of(code_page) == "nl" and "Tweestapsverificatiecode" in code_page
+    wrong = client.post("/login/code", data={"code": "000000"}, headers={"Accept-Language": "fr"})
+    assert "Verkeerde code." in wrong.get_data(as_text=True)
+    code = pyotp.TOTP("PUQDEMOTWOFACTORSECRETFORTESSA23").at(TWOFA_NOW)
+    done = client.post("/login/code", data={"code": code}, headers={"Accept-Language": "fr"}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert lang_of(html) == "nl" and "<h1>FTP-gebruikers</h1>" in html
