@@ -7,7 +7,8 @@ records "done" or "failed" on the intent and audits it on the customer's activit
 exists at Hestia never goes unrecorded. A suspend or unsuspend whose outcome was unknown is checked against the
 state billing asked for *last*, and corrected once when Hestia holds an older one (a late-running command).
 Hook deliveries whose changes are all settled are freed for their redelivery at once (instead of "still
-running" for ten minutes); stale FTP name claims are released; expired rows are purged.
+running" for ten minutes); stale FTP name claims are released; expired rows are purged. A billing create whose
+worker died between its steps is finished or rolled back as the create would have ended (puq_hestia.unfinished).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from puq_hestia.ftp.service import FtpService
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import HestiaError, NotFoundError
 from puq_hestia.hestia.models import HestiaUser
-from puq_hestia.intents import Intent, IntentLog, account_lock, drop_lease, take_lease
+from puq_hestia.intents import OPEN_STATES, Intent, IntentLog, account_lock, drop_lease, take_lease
 from puq_hestia.mail import Mailer
 from puq_hestia.store import HOOK_PENDING, Store, ftp_name_claims, hook_requests, intents, used_tokens
+from puq_hestia.unfinished import settle_creates
 
 __all__ = ["MaintenanceReport", "Retention", "run_maintenance"]
 
@@ -98,6 +100,8 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
             log_ = IntentLog(store, server_id)
             for intent in log_.pending(keep.grace):
                 report.settled.append(_settle(store, log_, client, intent))
+            # After their steps are settled: finish or roll back creates whose worker died between the steps.
+            report.settled += settle_creates(store, log_, client, log_.plans(keep.grace))
             report.corrected += _correct_suspension(store, log_, client, keep.correction_window)
             report.freed_hooks += _free_settled_hooks(store, log_, keep.grace)
             report.access_ended += _scheduled_ftp_work(store, server_id, client, mailer, panel_url, report)
@@ -260,7 +264,7 @@ def _free_settled_hooks(store: Store, log_: IntentLog, grace: timedelta) -> int:
             hook_requests.c.status == HOOK_PENDING, hook_requests.c.created_at < cutoff)).all()
     freed = 0
     for reseller, key in rows:
-        if any(i.state in ("open", "unknown") for i in log_.of_origin(f"hook:{reseller}:{key}")):
+        if any(i.state in OPEN_STATES for i in log_.of_origin(f"hook:{reseller}:{key}")):
             continue
         where = sa.and_(hook_requests.c.reseller_id == reseller, hook_requests.c.idempotency_key == key,
                         hook_requests.c.status == HOOK_PENDING)
@@ -281,6 +285,6 @@ def _purge(store: Store, stamp: sa.Column[datetime], older_than: timedelta) -> i
 
 
 def _purge_intents(store: Store, older_than: timedelta) -> int:
-    where = sa.and_(intents.c.state.not_in(("open", "unknown")), intents.c.created_at < store.now() - older_than)
+    where = sa.and_(intents.c.state.not_in(OPEN_STATES), intents.c.created_at < store.now() - older_than)
     with store.engine.begin() as conn:
         return int(conn.execute(sa.delete(intents).where(where)).rowcount)
