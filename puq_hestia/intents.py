@@ -51,10 +51,21 @@ CREATE_PLAN = "create_account"
 
 @dataclass
 class _Scope:
-    """One request or delivery: who asked, and how many changes it has sent to Hestia so far."""
+    """One request or delivery: who asked, and how many changes it has sent to Hestia so far.
+
+    ``named``, when set, names the origin at the moment an intent is written (a panel request knows its
+    signed-in customer only after the scope was opened), with ``origin`` as its fallback.
+    """
 
     origin: str
     sent: int = 0
+    named: Callable[[], str | None] | None = None
+
+    @property
+    def name(self) -> str:
+        """The origin an intent written now records (at most 255 characters)."""
+        late = self.named() if self.named is not None else None
+        return (late or self.origin)[:255]
 
 
 # Who asked for the changes made in this context ("hook:<reseller>:<key>", "panel:<user>", "cli"); set by the
@@ -63,9 +74,9 @@ class _Scope:
 _SCOPE: ContextVar[_Scope | None] = ContextVar("puq_intent_scope", default=None)
 
 
-def open_scope(origin: str) -> Token[_Scope | None]:
-    """Start tagging intents with ``origin`` (at most 255 characters); pass the token to close_scope."""
-    return _SCOPE.set(_Scope(origin[:255]))
+def open_scope(origin: str, named: Callable[[], str | None] | None = None) -> Token[_Scope | None]:
+    """Start tagging intents with ``origin`` (or what ``named`` returns then); pass the token to close_scope."""
+    return _SCOPE.set(_Scope(origin[:255], named=named))
 
 
 def close_scope(token: Token[_Scope | None]) -> None:
@@ -84,11 +95,11 @@ def intent_origin(origin: str) -> Iterator[None]:
         finally:
             close_scope(token)
         return
-    previous, scope.origin = scope.origin, origin[:255]
+    previous, scope.origin, named, scope.named = scope.origin, origin[:255], scope.named, None
     try:
         yield
     finally:
-        scope.origin = previous
+        scope.origin, scope.named = previous, named
 
 
 def changes_sent() -> bool:
@@ -172,7 +183,7 @@ class IntentLog:
         """Insert the intent row and count it in the current scope (``sent``: a change is about to leave)."""
         scope = _SCOPE.get()
         row = {"server_id": self.server_id, "command": command, "account": account,
-               "args_json": json.dumps(list(masked_args)), "origin": scope.origin if scope else "",
+               "args_json": json.dumps(list(masked_args)), "origin": scope.name if scope else "",
                "state": "open", "created_at": self.store.now()}
         with self.store.engine.begin() as conn:
             key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key

@@ -202,10 +202,20 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent)
     login = _login(intent)
     if intent.command == "v-add-web-domain-ftp" and login:
         store.release_name(intent.server_id, login)  # no longer "being created right now"
+    if login and state != "unverified":
+        _refresh_listing(store, intent.server_id, client, intent.account)
     if state != "exists":  # an unproven account's activity list is not ours to write in
         store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
                            ftp_user=login, outcome=state, detail=note)
     return f"#{intent.id} {intent.command} {' '.join(intent.args)}: {state} ({note})"
+
+
+def _refresh_listing(store: Store, server_id: str, client: HestiaClient, account: str) -> None:
+    """The stored listing (what the panel's popups read) as Hestia holds it now; kept as it was on failure."""
+    try:
+        FtpService(client, store=store, server_id=server_id).overview(account)
+    except HestiaError as error:
+        log.warning("listing of %s not refreshed: %s", account, type(error).__name__)
 
 
 def _verdict(intent: Intent, happened: bool | None) -> tuple[str, str]:

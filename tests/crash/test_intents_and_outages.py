@@ -244,3 +244,7 @@ def test_an_ftp_create_whose_outcome_the_store_lost_says_may_have_and_maintain_r
     assert any(line.startswith("#") and ": done" in line for line in report.settled), report.settled
     [event] = [e for e in store.recent_events("main", "alice") if e.ftp_user == made]
     assert event.action == "maintenance.v-add-web-domain-ftp" and "set a new password" in event.detail
+    # The intent names the customer who asked, not the request's path (issue 18).
+    with store.engine.connect() as conn:
+        origins = conn.execute(sa.select(intents.c.origin).where(intents.c.command == "v-add-web-domain-ftp")).all()
+    assert [o for (o,) in origins] == ["panel:alice"]
