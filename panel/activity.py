@@ -30,17 +30,27 @@ OUTCOMES = {
     "unknown": "the control panel stopped answering; it may or may not have been made",
 }
 _FOLDER_PREFIX = "folder="
+# Issue 18: a change whose answer was lost, settled later by `puq-hestia maintain`; its detail says what happened
+# (made or not, and what to do: "set a new password"), so it is shown instead of an outcome word.
+_SETTLED = {
+    "maintenance.v-add-web-domain-ftp": "The interrupted create of the FTP user",
+    "maintenance.v-delete-web-domain-ftp": "The interrupted delete of the FTP user",
+    "maintenance.v-change-web-domain-ftp-path": "The interrupted folder change of",
+    "maintenance.v-change-web-domain-ftp-password": "The interrupted password change of",
+}
 
 
 def describe(event: AuditEvent) -> str:
     """One plain sentence for an audit event, e.g. 'Deleted the FTP user alice_web on alice.example'."""
-    text = ACTIONS.get(event.action, event.action)
+    text = ACTIONS.get(event.action) or _SETTLED.get(event.action, event.action)
     if event.ftp_user:
         text += f" {event.ftp_user}"
     if event.domain:
         text += f" on {event.domain}"
     if event.detail.startswith(_FOLDER_PREFIX) and event.outcome != "reset_to_root":
         text += f", folder {event.detail[len(_FOLDER_PREFIX):]}"
+    if event.action in _SETTLED and event.detail:
+        return f"{text}: {event.detail}"
     if event.action in _WITH_DETAIL and event.detail:
         text += f": {event.detail}"
     if event.outcome == "mail_failed":
