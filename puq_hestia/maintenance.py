@@ -101,7 +101,7 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
             for intent in log_.pending(keep.grace):
                 report.settled.append(_settle(store, log_, client, intent))
             # After their steps are settled: finish or roll back creates whose worker died between the steps.
-            report.settled += settle_creates(store, log_, client, log_.plans(keep.grace))
+            report.settled += settle_creates(store, log_, client, keep.grace)
             report.corrected += _correct_suspension(store, log_, client, keep.correction_window)
             report.freed_hooks += _free_settled_hooks(store, log_, keep.grace)
             report.access_ended += _scheduled_ftp_work(store, server_id, client, mailer, panel_url, report)

@@ -490,9 +490,15 @@ class Store:
         """The stored record of one delivery, or None."""
         return self._hook({"reseller_id": reseller_id, "idempotency_key": key})
 
-    def settle_hook(self, reseller_id: str, key: str, result: Mapping[str, Any]) -> bool:
-        """The maintenance run's answer for a delivery its worker never answered: only while still pending."""
-        where = _match(hook_requests, reseller_id=reseller_id, idempotency_key=key, status=HOOK_PENDING)
+    def settle_hook(self, reseller_id: str, key: str, result: Mapping[str, Any], *,
+                    older_than: timedelta = timedelta(0)) -> bool:
+        """The maintenance run's answer for a delivery its worker never answered: only while still pending.
+
+        A redelivery that took the record over re-stamped it (begin_hook), so a record younger than
+        ``older_than`` is left to that redelivery: True only when this answer was stored.
+        """
+        where = sa.and_(_match(hook_requests, reseller_id=reseller_id, idempotency_key=key, status=HOOK_PENDING),
+                        hook_requests.c.created_at < self._now() - older_than)
         done = sa.update(hook_requests).where(where).values(status=HOOK_DONE,
                                                              result_json=json.dumps(dict(result), sort_keys=True))
         return self._write(done) == 1

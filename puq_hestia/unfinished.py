@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import HestiaError, NotFoundError
 from puq_hestia.hestia.models import HestiaUser
-from puq_hestia.intents import OPEN_STATES, Intent, IntentLog, intent_origin
+from puq_hestia.intents import CREATE_PLAN, OPEN_STATES, Intent, IntentLog, intent_origin
 from puq_hestia.store import HOOK_DONE, Store
 
 __all__ = ["ROLLED_BACK", "settle_creates"]
@@ -38,8 +39,8 @@ _HOW = "settled by the maintenance run after an interruption"
 ROLLED_BACK = ("The create was interrupted after the account was made and before its web domain was added; "
                "the account was removed again, so nothing was left behind. Send the create again as a new "
                "request.")
-# The status the hooks endpoint gives its own rollback (Kind.CONFLICT); maintenance does not import billing/.
-_CONFLICT = 409
+# Stored for the delivery with the status the hooks endpoint gives a conflict (maintenance does not import billing/).
+_ROLLBACK_ANSWER = {"status": 409, "body": {"result": "error", "message": ROLLED_BACK}}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class _Create:
     plan: Intent
     reseller: str  # "" for the operator (CLI), who claims nothing
     key: str  # the delivery's Idempotency-Key, "" when not a hook
+    grace: timedelta  # a hook record re-stamped more recently was taken over by a redelivery
 
     @property
     def user(self) -> str:
@@ -59,28 +61,28 @@ class _Create:
         return self.plan.args[1] if len(self.plan.args) > 1 else ""
 
 
-def settle_creates(store: Store, log_: IntentLog, client: HestiaClient, grace_plans: list[Intent]) -> list[str]:
-    """Settle each unfinished create plan (already older than the grace time); one report line each."""
-    return [_settle(store, log_, client, _of(plan)) for plan in grace_plans]
+def settle_creates(store: Store, log_: IntentLog, client: HestiaClient, grace: timedelta) -> list[str]:
+    """Settle each unfinished create plan older than ``grace`` (younger ones may still run); one line each."""
+    return [_settle(store, log_, client, _of(plan, grace)) for plan in log_.plans(grace)]
 
 
-def _of(plan: Intent) -> _Create:
+def _of(plan: Intent, grace: timedelta) -> _Create:
     """Tie a plan to its delivery: the origin is "hook:<reseller>:<key>" (the key may hold ':')."""
     kind, _, rest = plan.origin.partition(":")
     if kind != "hook":
-        return _Create(plan, "", "")
+        return _Create(plan, "", "", grace)
     reseller, _, key = rest.partition(":")
-    return _Create(plan, reseller, key)
+    return _Create(plan, reseller, key, grace)
 
 
 def _settle(store: Store, log_: IntentLog, client: HestiaClient, create: _Create) -> str:
     plan, head = create.plan, f"#{create.plan.id} create_account {create.user}"
     record = store.hook_record(create.reseller, create.key) if create.key else None
-    if record is not None and record.status == HOOK_DONE:
+    if record is not None and record.status == HOOK_DONE and record.result != _ROLLBACK_ANSWER:
         # Its delivery (or a redelivery with the same key) answered billing: nothing is left to decide here.
         log_.finish(plan.id, "done", f"{_HOW}: its delivery was answered")
         return f"{head}: done (its delivery was answered)"
-    steps = [i for i in log_.of_origin(plan.origin) if i.id > plan.id and i.account == create.user]
+    steps = _steps(log_, plan)
     if any(i.state in OPEN_STATES for i in steps):
         return f"{head}: left open (a step of it is not settled yet)"
     adds = [i for i in steps if i.command == "v-add-user"]
@@ -104,6 +106,13 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, create: _Create
     return _roll_back(store, log_, client, create)
 
 
+def _steps(log_: IntentLog, plan: Intent) -> list[Intent]:
+    """The calls this create made: its delivery's intents on the account, up to a later plan of the same key."""
+    later = [i for i in log_.of_origin(plan.origin) if i.id > plan.id and i.account == plan.account]
+    end = next((i.id for i in later if i.command == CREATE_PLAN), None)
+    return [i for i in later if end is None or i.id < end]
+
+
 def _not_made(store: Store, log_: IntentLog, create: _Create, adds: list[Intent]) -> str:
     """No proof this call made the account: never adopted, never deleted."""
     head = f"#{create.plan.id} create_account {create.user}"
@@ -112,7 +121,7 @@ def _not_made(store: Store, log_: IntentLog, create: _Create, adds: list[Intent]
         log_.finish(create.plan.id, "unproven", f"{_HOW}: an account of this name exists, but nothing proves "
                                                 "this create made it; left as it is for its redelivery")
         return f"{head}: unproven (an account of the name exists; not adopted, not removed)"
-    store.end_create(log_.server_id, create.user, create.reseller)
+    _end_create(store, create)
     log_.finish(create.plan.id, "failed", f"{_HOW}: no account was made")
     return f"{head}: failed (no account was made)"
 
@@ -122,13 +131,14 @@ def _finished(store: Store, log_: IntentLog, create: _Create) -> str:
     server, user, plan = log_.server_id, create.user, create.plan
     if create.reseller:
         store.claim_account(server, user, create.reseller, (plan.args[3] if len(plan.args) > 3 else "") or None)
-    store.end_create(server, user, create.reseller)
+    _end_create(store, create)
     if len(plan.args) > 2:
         store.set_account_limits(server, user, package=plan.args[2])
     store.record_event(server, user, "maintenance.create_account", domain=create.domain or None, outcome="done",
                        detail=f"{_HOW}: the account was created; the answer to billing was lost")
     if create.key:
-        store.settle_hook(create.reseller, create.key, {"status": 200, "body": {"result": "success"}})
+        store.settle_hook(create.reseller, create.key, {"status": 200, "body": {"result": "success"}},
+                          older_than=create.grace)
     log_.finish(plan.id, "done", f"{_HOW}: every step was made")
     return f"#{plan.id} create_account {user}: done (every step was made; recorded and owned)"
 
@@ -145,7 +155,8 @@ def _changed(store: Store, log_: IntentLog, create: _Create, account: HestiaUser
     # v-add-user USER PASSWORD EMAIL PACKAGE NAME (the password masked in the intent).
     if len(made_with) > 3 and (account.contact, account.package) != (made_with[2], made_with[3]):
         return "its contact or package changed since"
-    if any(i.origin != create.plan.origin for i in log_.of_account(create.user, create.plan.id)):
+    ours = (create.plan.origin, f"maintain:{create.plan.origin}")  # its own calls, and an earlier try to undo it
+    if any(i.origin not in ours for i in log_.of_account(create.user, create.plan.id)):
         return "another change was made to it since"
     return ""
 
@@ -153,6 +164,12 @@ def _changed(store: Store, log_: IntentLog, create: _Create, account: HestiaUser
 def _roll_back(store: Store, log_: IntentLog, client: HestiaClient, create: _Create) -> str:
     """Remove the account this create provably made and nothing else changed: all or nothing."""
     head = f"#{create.plan.id} create_account {create.user}"
+    # The answer first, and only while no redelivery has taken the delivery over (which might finish the account
+    # meanwhile); once stored, a redelivery gets it. A failed delete below is tried again by the next run.
+    record = store.hook_record(create.reseller, create.key) if create.key else None
+    if record is not None and record.result != _ROLLBACK_ANSWER and not store.settle_hook(
+            create.reseller, create.key, _ROLLBACK_ANSWER, older_than=create.grace):
+        return f"{head}: left open (a redelivery of it is running)"
     try:
         with intent_origin(f"maintain:{create.plan.origin}"):
             client.users.delete(create.user)
@@ -165,9 +182,6 @@ def _roll_back(store: Store, log_: IntentLog, client: HestiaClient, create: _Cre
                        outcome="rolled back", detail=f"{_HOW}: the web domain was never added, so the account "
                                                      "this create made was removed again")
     _forget(store, create)
-    if create.key:
-        store.settle_hook(create.reseller, create.key,
-                          {"status": _CONFLICT, "body": {"result": "error", "message": ROLLED_BACK}})
     log_.finish(create.plan.id, "rolled back", f"{_HOW}: the account it made was removed again")
     return f"{head}: rolled back (the web domain was never added; the account it made was removed again)"
 
@@ -177,8 +191,15 @@ def _forget(store: Store, create: _Create) -> None:
     server = create.plan.server_id
     if create.reseller and store.account_owner(server, create.user) == create.reseller:
         store.release_account(server, create.user)
-    store.end_create(server, create.user, create.reseller)
+    _end_create(store, create)
     store.forget_account(server, create.user)
+
+
+def _end_create(store: Store, create: _Create) -> None:
+    """Forget the create intent of the name, if it is still this delivery's (not a later create's)."""
+    intent = store.create_intent(create.plan.server_id, create.user)
+    if intent is not None and (intent.reseller_id, intent.idempotency_key) == (create.reseller, create.key):
+        store.end_create(create.plan.server_id, create.user, create.reseller)
 
 
 def _user(client: HestiaClient, name: str) -> HestiaUser | None:

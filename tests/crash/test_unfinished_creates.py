@@ -214,3 +214,34 @@ def test_a_rollback_waits_while_hestia_cannot_answer_and_happens_once_on_the_nex
     maintain(store, reader, clock)
     assert mock.user("halfx") is None and mock.mutations().count("v-delete-user") == 1
     assert answer(store) == {"status": 409, "body": {"result": "error", "message": ROLLED_BACK}}
+
+
+def test_a_delivery_taken_over_by_its_redelivery_is_left_to_it(
+        store: Store, mock: Mock, reader: HestiaClient, clock: Clock) -> None:
+    crash(store, "v-add-web-domain", params())
+    clock.now += timedelta(minutes=11)
+    # A redelivery with the same key takes the dead worker's record over (re-stamped now) and is still running.
+    assert store.begin_hook(RESELLER, KEY, "create_account", "hash-of-the-body") is None
+    lines = run_maintenance(store, {"main": reader}).lines()
+    assert any("create_account halfx: left open (a redelivery of it is running)" in line for line in lines), lines
+    assert mock.user("halfx") is not None and "v-delete-user" not in mock.mutations()
+    assert plan_state(store) == "made" and answer(store) is None
+
+
+def test_a_rollback_whose_delete_failed_is_done_by_the_next_run_and_answered_once(
+        store: Store, mock: Mock, clock: Clock) -> None:
+    crash(store, "v-add-web-domain", params())
+    journaled = dying_client(IntentLog(store, "main", wait=0))  # as `puq-hestia maintain` runs it: intents too
+    mock.fault(kind="http_status", status=502, cmd="v-delete-user", times=1)
+    lines = maintain(store, journaled, clock)
+    assert any("create_account halfx: left open (removing the half-made account failed" in line for line in lines)
+    assert mock.user("halfx") is not None and plan_state(store) == "made"
+    # Already the delivery's answer: the account goes on the next run, and a redelivery never makes it again.
+    assert answer(store) == {"status": 409, "body": {"result": "error", "message": ROLLED_BACK}}
+    lines = maintain(store, journaled, clock)
+    assert any("create_account halfx: rolled back" in line for line in lines), lines
+    assert mock.user("halfx") is None and plan_state(store) == "rolled back"
+    with store.engine.connect() as conn:
+        origins = {o for (o,) in conn.execute(sa.select(intents.c.origin).where(
+            intents.c.command == "v-delete-user"))}
+    assert origins == {f"maintain:hook:{RESELLER}:{KEY}"}
