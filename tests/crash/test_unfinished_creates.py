@@ -9,6 +9,7 @@ answer must then be what a redelivery with the same Idempotency-Key gets, with n
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from puq_hestia.hestia.config import ServerConfig
 from puq_hestia.hestia.transport import Transport
 from puq_hestia.intents import IntentLog, intent_origin
 from puq_hestia.maintenance import run_maintenance
-from puq_hestia.store import Store, intents
+from puq_hestia.store import Store, intents, metadata
 from puq_hestia.unfinished import ROLLED_BACK
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -71,10 +72,25 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store("sqlite://", clock=clock) as s:
+PG_URL = os.environ.get("PUQ_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"] if PG_URL else ["sqlite"])
+def store(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Store]:
+    """SQLite always; PostgreSQL too under `make test-postgres` (its clock types and comparisons differ)."""
+    url = "sqlite://" if request.param == "sqlite" else PG_URL
+    if url == PG_URL:
+        _drop_all(url)
+    with Store(url, clock=clock) as s:
         yield s
+    if url == PG_URL:
+        _drop_all(url)
+
+
+def _drop_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
 
 
 @pytest.fixture
