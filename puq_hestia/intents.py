@@ -33,6 +33,7 @@ __all__ = [
     "account_lock",
     "changes_sent",
     "close_scope",
+    "current_origin",
     "drop_lease",
     "held_lease",
     "intent_origin",
@@ -100,6 +101,12 @@ def intent_origin(origin: str) -> Iterator[None]:
         yield
     finally:
         scope.origin, scope.named = previous, named
+
+
+def current_origin() -> str:
+    """Who the intents written now are recorded for ("" outside any scope)."""
+    scope = _SCOPE.get()
+    return scope.name if scope is not None else ""
 
 
 def changes_sent() -> bool:

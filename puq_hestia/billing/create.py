@@ -17,6 +17,7 @@ The bridge holds an admin key, so "the name exists now" is never proof that this
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ from puq_hestia.hestia.errors import (
     NotFoundError,
 )
 from puq_hestia.hestia.models import HestiaUser
-from puq_hestia.intents import CREATE_PLAN, IntentLog
+from puq_hestia.intents import CREATE_PLAN, IntentLog, current_origin, intent_origin
 from puq_hestia.store import STORE_OUTAGES, Store
 
 __all__ = ["run_create"]
@@ -176,19 +177,26 @@ def run_create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Con
         clash = prefix_clash(account.username, names)
         if clash is not None:
             raise Failure(Kind.CONFLICT, clash)
-        ledger.begin()
-        try:
-            _make(client, account, ledger)
-            if account.create_domain:
-                _add_domain(client, account, ledger)
-        except Failure as failure:
-            if failure.kind is not Kind.UNAVAILABLE:  # the create's end is known; else maintain settles it
-                ledger.plan.close("failed", failure.message)
-            raise
-        ledger.plan.close("done", "created")
-        return Outcome(account.username, account.domain)
+        # The plan's steps are its origin's intents: a create nobody named (CLI, library) gets a name of its own.
+        with intent_origin(current_origin() or f"create:{secrets.token_hex(8)}"):
+            return _create_new(client, account, ledger)
     if not _finish(client, account, existing, ledger) and account.create_domain:
         _add_domain(client, account, ledger)
+    return Outcome(account.username, account.domain)
+
+
+def _create_new(client: HestiaClient, account: AccountParams, ledger: _Ledger) -> Outcome:
+    """A name Hestia says is absent: plan, v-add-user, v-add-web-domain; the plan records how far it got."""
+    ledger.begin()
+    try:
+        _make(client, account, ledger)
+        if account.create_domain:
+            _add_domain(client, account, ledger)
+    except Failure as failure:
+        if failure.kind is not Kind.UNAVAILABLE:  # the create's end is known; else maintain settles it
+            ledger.plan.close("failed", failure.message)
+        raise
+    ledger.plan.close("done", "created")
     return Outcome(account.username, account.domain)
 
 

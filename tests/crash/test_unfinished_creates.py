@@ -261,3 +261,19 @@ def test_a_rollback_whose_delete_failed_is_done_by_the_next_run_and_answered_onc
         origins = {o for (o,) in conn.execute(sa.select(intents.c.origin).where(
             intents.c.command == "v-delete-user"))}
     assert origins == {f"maintain:hook:{RESELLER}:{KEY}"}
+
+
+def test_an_operator_create_outside_any_delivery_is_rolled_back_by_its_own_steps(
+        store: Store, mock: Mock, reader: HestiaClient, clock: Clock) -> None:
+    """The CLI's create has no hook origin: it is named on its own, so only its own calls are its steps."""
+    ctx = ProvisioningContext(client=dying_client(DyingLog(store, "v-add-web-domain")), server_id="main",
+                              store=store)
+    with pytest.raises(Killed):
+        run_action("create_account", params(), ctx)
+    with store.engine.connect() as conn:
+        origins = {o for (o,) in conn.execute(sa.select(intents.c.origin))}
+    [origin] = origins
+    assert origin.startswith("create:")
+    lines = maintain(store, reader, clock)
+    assert any("create_account halfx: rolled back" in line for line in lines), lines
+    assert mock.user("halfx") is None and mock.mutations() == ["v-add-user", "v-delete-user"]
