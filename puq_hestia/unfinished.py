@@ -1,8 +1,8 @@
 """Billing creates whose worker died between their steps: finished or rolled back by `puq-hestia maintain`.
 
-A create writes its plan (``CREATE_PLAN``: name, web domain, package; never the password) before v-add-user, marks
-it "made" once the account is proven this call's (v-add-user answered success, or the password it sent checked
-out), and "done" / "failed" / "rolled back" when it ends. A plan left open or made is settled here, once every
+A create writes its plan (``CREATE_PLAN``: name, web domain, package, service id, FTP user limit; never the
+password) before v-add-user, marks it "made" once the account is proven this call's (v-add-user answered success,
+or the password it sent checked out), and "done" / "failed" / "rolled back" when it ends. A plan left open or made is settled here, once every
 Hestia call of its delivery is settled, as the create itself would have ended (SECURITY.md 27):
 
 - not made: nothing to undo ("failed"); an account of the name that exists was not proven this call's, so it is
@@ -132,8 +132,8 @@ def _finished(store: Store, log_: IntentLog, create: _Create) -> str:
     if create.reseller:
         store.claim_account(server, user, create.reseller, (plan.args[3] if len(plan.args) > 3 else "") or None)
     _end_create(store, create)
-    if len(plan.args) > 2:
-        store.set_account_limits(server, user, package=plan.args[2])
+    if len(plan.args) > 4:  # the FTP user limit the create would have recorded (puq_hestia.ftp.limits)
+        store.set_account_limits(server, user, package=plan.args[2], ftp_accounts=_number(plan.args[4]))
     store.record_event(server, user, "maintenance.create_account", domain=create.domain or None, outcome="done",
                        detail=f"{_HOW}: the account was created; the answer to billing was lost")
     if create.key:
@@ -200,6 +200,10 @@ def _end_create(store: Store, create: _Create) -> None:
     intent = store.create_intent(create.plan.server_id, create.user)
     if intent is not None and (intent.reseller_id, intent.idempotency_key) == (create.reseller, create.key):
         store.end_create(create.plan.server_id, create.user, create.reseller)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
 
 
 def _user(client: HestiaClient, name: str) -> HestiaUser | None:

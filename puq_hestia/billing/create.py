@@ -32,7 +32,7 @@ from puq_hestia.billing.base import (
     taken,
 )
 from puq_hestia.billing.names import prefix_clash, refused_reason, role_reason
-from puq_hestia.billing.whmcs import AccountParams, new_account_params
+from puq_hestia.billing.whmcs import AccountParams, ftp_accounts_param, new_account_params
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import (
     AlreadyExistsError,
@@ -54,11 +54,11 @@ _UNFINISHED = ("The control panel stopped answering while the account was being 
 class _Ledger:
     """What the store knows of this create: the owner claim and the intent (no-ops without a store)."""
 
-    def __init__(self, ctx: ProvisioningContext, account: AccountParams) -> None:
-        self.ctx, self.account = ctx, account
+    def __init__(self, ctx: ProvisioningContext, account: AccountParams, ftp_accounts: int | None = None) -> None:
+        self.ctx, self.account, self.ftp_accounts = ctx, account, ftp_accounts
         self.me = ctx.reseller_id or ""  # "" is the operator, who claims nothing
         self.key = ctx.idempotency_key or ""
-        self.plan = _Plan(None, ctx.server_id, account)  # written by begin() for a name that is new
+        self.plan = _Plan(None, ctx.server_id, account, None)  # written by begin() for a name that is new
 
     @property
     def owned(self) -> bool:
@@ -95,7 +95,7 @@ class _Ledger:
         store, server, user = self.ctx.store, self.ctx.server_id, self.account.username
         if store is None:
             return
-        self.plan = _Plan(store, server, self.account)
+        self.plan = _Plan(store, server, self.account, self.ftp_accounts)
         if not store.begin_create(server, user, self.me, self.key):
             self.plan.close("failed", "another create of the name was running; nothing was sent")
             raise Failure(Kind.CONFLICT, f"Another create of the username '{user}' is running right now; "
@@ -137,10 +137,11 @@ class _Ledger:
 class _Plan:
     """The create's plan in the intent log (CREATE_PLAN): what a maintenance run needs to finish or undo it."""
 
-    def __init__(self, store: Store | None, server_id: str, account: AccountParams) -> None:
+    def __init__(self, store: Store | None, server_id: str, account: AccountParams, ftp_accounts: int | None) -> None:
         self.log = IntentLog(store, server_id) if store is not None else None
         domain = account.domain if account.create_domain else ""
-        args = [account.username, domain, account.package, account.service_id or ""]
+        limit = "" if ftp_accounts is None else str(ftp_accounts)
+        args = [account.username, domain, account.package, account.service_id or "", limit]
         self.id = self.log.plan(account.username, args) if self.log is not None else 0
         self.state = "open"
 
@@ -170,7 +171,7 @@ def run_create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Con
         raise Failure(Kind.INVALID, reason)
     account = new_account_params(params)
     client = connect()
-    ledger = _Ledger(ctx, account)
+    ledger = _Ledger(ctx, account, ftp_accounts_param(params))  # what maintain needs to finish it
     existing = read_only(lambda: _get_or_none(client, account.username))
     if existing is None:
         names = read_only(lambda: [u.name for u in client.users.list()])

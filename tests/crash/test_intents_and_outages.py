@@ -114,7 +114,7 @@ def test_every_change_is_written_down_with_its_evidence_and_never_its_password(a
     plan, *rows = intent_rows(panel_store(app))
     # First the create's plan (its steps, for the maintenance run; not a Hestia command), then each change.
     assert (plan["command"], plan["account"], plan["state"]) == ("create_account", "dave", "done")
-    assert json.loads(plan["args_json"]) == ["dave", "dave.example", "default", "42"]
+    assert json.loads(plan["args_json"]) == ["dave", "dave.example", "default", "42", ""]
     assert [(r["command"], r["account"], r["state"]) for r in rows] == [
         ("v-add-user", "dave", "done"), ("v-add-web-domain", "dave", "done")]
     assert "Dave-pass-2026" not in json.dumps([r["args_json"] for r in [plan, *rows]])

@@ -164,12 +164,12 @@ def test_an_account_made_without_its_web_domain_is_rolled_back_and_its_delivery_
 
 def test_a_create_that_made_every_step_is_recorded_owned_and_answered_success(
         store: Store, mock: Mock, reader: HestiaClient, clock: Clock) -> None:
-    crash(store, "v-add-web-domain", params(), after=True)  # the domain was added; its answer never recorded
+    crash(store, "v-add-web-domain", params(configoption3="3"), after=True)  # added; its answer never recorded
     lines = maintain(store, reader, clock)
     assert any("create_account halfx: done" in line for line in lines), lines
     assert "halfx.example" in mock.user("halfx").domains  # nothing undone
     assert plan_state(store) == "done" and store.account_owner("main", "halfx") == RESELLER
-    assert store.account_limits("main", "halfx")[0] == "default"
+    assert store.account_limits("main", "halfx") == ("default", 3)  # as the create would have recorded them
     assert any(e.action == "maintenance.create_account" and e.outcome == "done"
                for e in store.recent_events("main", "halfx"))
     assert answer(store) == {"status": 200, "body": {"result": "success"}}
