@@ -2,8 +2,9 @@
 
 A create writes its plan (``CREATE_PLAN``: name, web domain, package, service id, FTP user limit; never the
 password) before v-add-user, marks it "made" once the account is proven this call's (v-add-user answered success,
-or the password it sent checked out), and "done" / "failed" / "rolled back" when it ends. A plan left open or made is settled here, once every
-Hestia call of its delivery is settled, as the create itself would have ended (SECURITY.md 27):
+or the password it sent checked out), and "done" / "failed" / "rolled back" when it ends. A plan left open or
+made is settled here, once every Hestia call of its delivery is settled, as the create itself would have ended
+(SECURITY.md 27):
 
 - not made: nothing to undo ("failed"); an account of the name that exists was not proven this call's, so it is
   left exactly as it is ("unproven") for the same delivery's redelivery (its password is the evidence) or an
