@@ -94,7 +94,8 @@ test-postgres: $(STAMP)
 	psql -h 127.0.0.1 -p $(PG_PORT) -U postgres -v ON_ERROR_STOP=1 \
 	  -c "CREATE ROLE puq LOGIN PASSWORD 'puq'" -c "CREATE DATABASE puq_test OWNER puq"
 	PUQ_TEST_DATABASE_URL=$(PG_URL) PUQ_TEST_PG_CTL="$(PG_CTL)" \
-	  $(BIN)/pytest tests/unit/test_store.py tests/crash/test_postgres_outages.py tests/crash/test_account_order.py -q; \
+	  $(BIN)/pytest tests/unit/test_store.py tests/crash/test_postgres_outages.py tests/crash/test_account_order.py \
+	  tests/crash/test_unfinished_creates.py -q; \
 	  status=$$?; \
 	su postgres -c '$(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop' >/dev/null; \
 	rm -rf $(PG_DIR); exit $$status

@@ -33,18 +33,31 @@ OUTCOMES = {
     "unknown": N_("the control panel stopped answering; it may or may not have been made"),
 }
 _FOLDER_PREFIX = "folder="
+# Issue 18: a change whose answer was lost, settled later by `puq-hestia maintain`; its detail says what happened
+# (made or not, and what to do: "set a new password"), so it is shown instead of an outcome word.
+_SETTLED = {
+    "maintenance.v-add-web-domain-ftp": N_("The interrupted create of the FTP user"),
+    "maintenance.v-delete-web-domain-ftp": N_("The interrupted delete of the FTP user"),
+    "maintenance.v-change-web-domain-ftp-path": N_("The interrupted folder change of"),
+    "maintenance.v-change-web-domain-ftp-password": N_("The interrupted password change of"),
+}
 
 
 def describe(event: AuditEvent) -> str:
     """One plain sentence for an audit event, e.g. 'Deleted the FTP user alice_web on alice.example'."""
     # Built from translated pieces; the FTP user, domain and folder stay as stored. The detail ("to x@y") is data.
-    text = str(gettext(ACTIONS[event.action])) if event.action in ACTIONS else event.action
+    known = ACTIONS.get(event.action) or _SETTLED.get(event.action)
+    text = str(gettext(known)) if known else event.action
     if event.ftp_user:
         text += f" {event.ftp_user}"
     if event.domain:
         text = str(gettext("%(text)s on %(domain)s", text=text, domain=event.domain))
     if event.detail.startswith(_FOLDER_PREFIX) and event.outcome != "reset_to_root":
         text = str(gettext("%(text)s, folder %(folder)s", text=text, folder=event.detail[len(_FOLDER_PREFIX):]))
+    if event.action in _SETTLED and event.detail:
+        # maintain stores one of its fixed sentences (puq_hestia.maintenance, marked N_): shown in the reader's
+        # language when it is one of them, as stored otherwise.
+        return f"{text}: {gettext(event.detail)}"
     if event.action in _WITH_DETAIL and event.detail:
         text += f": {event.detail}"
     if event.outcome == "mail_failed":

@@ -100,7 +100,9 @@ def register_store_outage_handlers(app: Flask) -> None:
     # One intent scope per request: intents name their request, and an outage knows whether a change was sent.
     @app.before_request
     def _open_intent_scope() -> None:
-        g.intent_scope = open_scope(f"panel:{request.method} {request.path}")
+        # Intents name the signed-in customer ("panel:alice", known once the session is loaded), else the request.
+        g.intent_scope = open_scope(f"panel:{request.method} {request.path}",
+                                    named=lambda: f"panel:{g.user}" if g.get("user") else None)
 
     @app.teardown_request
     def _close_intent_scope(_error: BaseException | None) -> None:

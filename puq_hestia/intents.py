@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from puq_hestia.store import DETAIL_MAX, STORE_OUTAGES, Store, StoreUnavailableError, intents, leases
 
 __all__ = [
+    "CREATE_PLAN",
     "OPEN_STATES",
     "AccountBusyError",
     "Intent",
@@ -32,6 +33,7 @@ __all__ = [
     "account_lock",
     "changes_sent",
     "close_scope",
+    "current_origin",
     "drop_lease",
     "held_lease",
     "intent_origin",
@@ -40,15 +42,31 @@ __all__ = [
     "wait_for_lease",
 ]
 
-#: States the maintenance run still has to settle.
-OPEN_STATES = ("open", "unknown")
+#: States the maintenance run still has to settle ("made": a create plan whose account this call proved made).
+OPEN_STATES = ("open", "unknown", "made")
+#: A whole billing create (v-add-user, then v-add-web-domain), written before its first call: no Hestia command
+#: of its own, it lets the maintenance run finish or roll back a create whose worker died between the steps
+#: (puq_hestia.unfinished). States: open -> made (v-add-user proven this call's) -> done / failed / rolled back,
+#: or "unproven" / "kept" when nothing may be done without evidence.
+CREATE_PLAN = "create_account"
 
 @dataclass
 class _Scope:
-    """One request or delivery: who asked, and how many changes it has sent to Hestia so far."""
+    """One request or delivery: who asked, and how many changes it has sent to Hestia so far.
+
+    ``named``, when set, names the origin at the moment an intent is written (a panel request knows its
+    signed-in customer only after the scope was opened), with ``origin`` as its fallback.
+    """
 
     origin: str
     sent: int = 0
+    named: Callable[[], str | None] | None = None
+
+    @property
+    def name(self) -> str:
+        """The origin an intent written now records (at most 255 characters)."""
+        late = self.named() if self.named is not None else None
+        return (late or self.origin)[:255]
 
 
 # Who asked for the changes made in this context ("hook:<reseller>:<key>", "panel:<user>", "cli"); set by the
@@ -57,9 +75,9 @@ class _Scope:
 _SCOPE: ContextVar[_Scope | None] = ContextVar("puq_intent_scope", default=None)
 
 
-def open_scope(origin: str) -> Token[_Scope | None]:
-    """Start tagging intents with ``origin`` (at most 255 characters); pass the token to close_scope."""
-    return _SCOPE.set(_Scope(origin[:255]))
+def open_scope(origin: str, named: Callable[[], str | None] | None = None) -> Token[_Scope | None]:
+    """Start tagging intents with ``origin`` (or what ``named`` returns then); pass the token to close_scope."""
+    return _SCOPE.set(_Scope(origin[:255], named=named))
 
 
 def close_scope(token: Token[_Scope | None]) -> None:
@@ -78,11 +96,17 @@ def intent_origin(origin: str) -> Iterator[None]:
         finally:
             close_scope(token)
         return
-    previous, scope.origin = scope.origin, origin[:255]
+    previous, scope.origin, named, scope.named = scope.origin, origin[:255], scope.named, None
     try:
         yield
     finally:
-        scope.origin = previous
+        scope.origin, scope.named = previous, named
+
+
+def current_origin() -> str:
+    """Who the intents written now are recorded for ("" outside any scope)."""
+    scope = _SCOPE.get()
+    return scope.name if scope is not None else ""
 
 
 def changes_sent() -> bool:
@@ -158,15 +182,19 @@ class IntentLog:
         wait_for_lease(self.store, lock, holder, self._hold, wait=self._wait, sleep=self._sleep,
                        monotonic=self._monotonic)
 
-    def _write(self, command: str, account: str, masked_args: Sequence[str]) -> int:
-        """Insert the intent row and count it in the current scope."""
+    def plan(self, account: str, args: Sequence[str]) -> int:
+        """Write a create plan (CREATE_PLAN; never a password): not a change sent, so not counted as one."""
+        return self._write(CREATE_PLAN, account[:64], args, sent=False)
+
+    def _write(self, command: str, account: str, masked_args: Sequence[str], *, sent: bool = True) -> int:
+        """Insert the intent row and count it in the current scope (``sent``: a change is about to leave)."""
         scope = _SCOPE.get()
         row = {"server_id": self.server_id, "command": command, "account": account,
-               "args_json": json.dumps(list(masked_args)), "origin": scope.origin if scope else "",
+               "args_json": json.dumps(list(masked_args)), "origin": scope.name if scope else "",
                "state": "open", "created_at": self.store.now()}
         with self.store.engine.begin() as conn:
             key = conn.execute(sa.insert(intents).values(**row)).inserted_primary_key
-        if scope is not None:
+        if scope is not None and sent:
             scope.sent += 1
         return int(key[0]) if key else 0
 
@@ -190,8 +218,19 @@ class IntentLog:
     def pending(self, older_than: timedelta) -> list[Intent]:
         """Open or unknown intents of this server older than ``older_than`` (younger ones may be in flight)."""
         where = sa.and_(intents.c.server_id == self.server_id, intents.c.state.in_(OPEN_STATES),
-                        intents.c.created_at < self.store.now() - older_than)
+                        intents.c.command != CREATE_PLAN, intents.c.created_at < self.store.now() - older_than)
         return self._select(where)
+
+    def plans(self, older_than: timedelta) -> list[Intent]:
+        """Create plans still open or made, older than ``older_than`` (younger ones may still be running)."""
+        where = sa.and_(intents.c.server_id == self.server_id, intents.c.command == CREATE_PLAN,
+                        intents.c.state.in_(OPEN_STATES), intents.c.created_at < self.store.now() - older_than)
+        return self._select(where)
+
+    def of_account(self, account: str, after_id: int) -> list[Intent]:
+        """The intents of ``account`` written after intent ``after_id`` (what else touched it since)."""
+        return self._select(sa.and_(intents.c.server_id == self.server_id, intents.c.account == account,
+                                    intents.c.id > after_id))
 
     def of_origin(self, origin: str) -> list[Intent]:
         """Every intent written for one origin (for example one hook delivery), oldest first."""

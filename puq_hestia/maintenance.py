@@ -7,7 +7,8 @@ records "done" or "failed" on the intent and audits it on the customer's activit
 exists at Hestia never goes unrecorded. A suspend or unsuspend whose outcome was unknown is checked against the
 state billing asked for *last*, and corrected once when Hestia holds an older one (a late-running command).
 Hook deliveries whose changes are all settled are freed for their redelivery at once (instead of "still
-running" for ten minutes); stale FTP name claims are released; expired rows are purged.
+running" for ten minutes); stale FTP name claims are released; expired rows are purged. A billing create whose
+worker died between its steps is finished or rolled back as the create would have ended (puq_hestia.unfinished).
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from puq_hestia.ftp.service import FtpService
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import HestiaError, NotFoundError
 from puq_hestia.hestia.models import HestiaUser
-from puq_hestia.intents import Intent, IntentLog, account_lock, drop_lease, take_lease
+from puq_hestia.intents import OPEN_STATES, Intent, IntentLog, account_lock, drop_lease, take_lease
 from puq_hestia.mail import Mailer
 from puq_hestia.store import HOOK_PENDING, Store, ftp_name_claims, hook_requests, intents, used_tokens
+from puq_hestia.texts import N_
+from puq_hestia.unfinished import settle_creates
 
 __all__ = ["MaintenanceReport", "Retention", "run_maintenance"]
 
@@ -98,6 +101,8 @@ def run_maintenance(store: Store, clients: Mapping[str, HestiaClient], *, retent
             log_ = IntentLog(store, server_id)
             for intent in log_.pending(keep.grace):
                 report.settled.append(_settle(store, log_, client, intent))
+            # After their steps are settled: finish or roll back creates whose worker died between the steps.
+            report.settled += settle_creates(store, log_, client, keep.grace)
             report.corrected += _correct_suspension(store, log_, client, keep.correction_window)
             report.freed_hooks += _free_settled_hooks(store, log_, keep.grace)
             report.access_ended += _scheduled_ftp_work(store, server_id, client, mailer, panel_url, report)
@@ -177,10 +182,17 @@ CHECKS: dict[str, Check] = {
     "v-add-web-domain": _domain_exists,
 }
 
-_INTERRUPTED = "checked after an interruption"
-# What the customer reads in their activity list when a change could not be confirmed or denied.
-_UNVERIFIABLE = (f"{_INTERRUPTED}: the answer was lost and Hestia cannot tell whether it was applied; set a new "
-                 "password to be sure")
+_INTERRUPTED = "checked after an interruption"  # how every note of a settled intent begins (matched below)
+# What the customer reads in their activity list about a change maintain settled (marked for the panel's
+# catalogs: the panel shows each in the reader's language).
+_UNVERIFIABLE = N_("checked after an interruption: the answer was lost and Hestia cannot tell whether it was "
+                   "applied; set a new password to be sure")
+_NOT_MADE = N_("checked after an interruption: the change was not made")
+_FTP_USER_MADE = N_("checked after an interruption: the FTP user was created, but its password was never shown to "
+                    "anyone; set a new password before using it")
+_ACCOUNT_EXISTS = N_("checked after an interruption: an account of this name exists now; that alone does not prove "
+                     "the interrupted create made it, so its redelivery settles it")
+_MADE = N_("checked after an interruption: the change was made")
 
 
 def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent) -> str:
@@ -198,10 +210,20 @@ def _settle(store: Store, log_: IntentLog, client: HestiaClient, intent: Intent)
     login = _login(intent)
     if intent.command == "v-add-web-domain-ftp" and login:
         store.release_name(intent.server_id, login)  # no longer "being created right now"
+    if login and state != "unverified":
+        _refresh_listing(store, intent.server_id, client, intent.account)
     if state != "exists":  # an unproven account's activity list is not ours to write in
         store.record_event(intent.server_id, intent.account, f"maintenance.{intent.command}", domain=domain,
                            ftp_user=login, outcome=state, detail=note)
     return f"#{intent.id} {intent.command} {' '.join(intent.args)}: {state} ({note})"
+
+
+def _refresh_listing(store: Store, server_id: str, client: HestiaClient, account: str) -> None:
+    """The stored listing (what the panel's popups read) as Hestia holds it now; kept as it was on failure."""
+    try:
+        FtpService(client, store=store, server_id=server_id).overview(account)
+    except HestiaError as error:
+        log.warning("listing of %s not refreshed: %s", account, type(error).__name__)
 
 
 def _verdict(intent: Intent, happened: bool | None) -> tuple[str, str]:
@@ -209,16 +231,14 @@ def _verdict(intent: Intent, happened: bool | None) -> tuple[str, str]:
     if happened is None:
         return "unverified", _UNVERIFIABLE
     if not happened:
-        return "failed", f"{_INTERRUPTED}: the change was not made"
+        return "failed", _NOT_MADE
     if intent.command == "v-add-web-domain-ftp":
-        return "done", (f"{_INTERRUPTED}: the FTP user was created, but its password was never "
-                        "shown to anyone; set a new password before using it")
+        return "done", _FTP_USER_MADE
     if intent.command == "v-add-user":
         # A name that exists is not proof that this call made it (SECURITY.md 27): nobody is told it was theirs;
         # the same create's redelivery settles it by evidence (the password it sent checks out).
-        return "exists", (f"{_INTERRUPTED}: an account of this name exists now; that alone does not prove the "
-                          "interrupted create made it, so its redelivery settles it")
-    return "done", f"{_INTERRUPTED}: the change was made"
+        return "exists", _ACCOUNT_EXISTS
+    return "done", _MADE
 
 
 def _login(intent: Intent) -> str | None:
@@ -260,7 +280,7 @@ def _free_settled_hooks(store: Store, log_: IntentLog, grace: timedelta) -> int:
             hook_requests.c.status == HOOK_PENDING, hook_requests.c.created_at < cutoff)).all()
     freed = 0
     for reseller, key in rows:
-        if any(i.state in ("open", "unknown") for i in log_.of_origin(f"hook:{reseller}:{key}")):
+        if any(i.state in OPEN_STATES for i in log_.of_origin(f"hook:{reseller}:{key}")):
             continue
         where = sa.and_(hook_requests.c.reseller_id == reseller, hook_requests.c.idempotency_key == key,
                         hook_requests.c.status == HOOK_PENDING)
@@ -281,6 +301,6 @@ def _purge(store: Store, stamp: sa.Column[datetime], older_than: timedelta) -> i
 
 
 def _purge_intents(store: Store, older_than: timedelta) -> int:
-    where = sa.and_(intents.c.state.not_in(("open", "unknown")), intents.c.created_at < store.now() - older_than)
+    where = sa.and_(intents.c.state.not_in(OPEN_STATES), intents.c.created_at < store.now() - older_than)
     with store.engine.begin() as conn:
         return int(conn.execute(sa.delete(intents).where(where)).rowcount)

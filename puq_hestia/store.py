@@ -486,6 +486,23 @@ class Store:
         if self._write(statement) != 1:
             raise StoreError("no hook delivery was begun with this reseller and Idempotency-Key")
 
+    def hook_record(self, reseller_id: str, key: str) -> HookRecord | None:
+        """The stored record of one delivery, or None."""
+        return self._hook({"reseller_id": reseller_id, "idempotency_key": key})
+
+    def settle_hook(self, reseller_id: str, key: str, result: Mapping[str, Any], *,
+                    older_than: timedelta = timedelta(0)) -> bool:
+        """The maintenance run's answer for a delivery its worker never answered: only while still pending.
+
+        A redelivery that took the record over re-stamped it (begin_hook), so a record younger than
+        ``older_than`` is left to that redelivery: True only when this answer was stored.
+        """
+        where = sa.and_(_match(hook_requests, reseller_id=reseller_id, idempotency_key=key, status=HOOK_PENDING),
+                        hook_requests.c.created_at < self._now() - older_than)
+        done = sa.update(hook_requests).where(where).values(status=HOOK_DONE,
+                                                             result_json=json.dumps(dict(result), sort_keys=True))
+        return self._write(done) == 1
+
     def abandon_hook(self, reseller_id: str, key: str) -> None:
         """Forget a pending delivery that failed before changing anything, so a redelivery may try again."""
         where = _match(hook_requests, reseller_id=reseller_id, idempotency_key=key, status=HOOK_PENDING)

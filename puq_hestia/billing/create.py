@@ -16,6 +16,8 @@ The bridge holds an admin key, so "the name exists now" is never proof that this
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +32,7 @@ from puq_hestia.billing.base import (
     taken,
 )
 from puq_hestia.billing.names import prefix_clash, refused_reason, role_reason
-from puq_hestia.billing.whmcs import AccountParams, new_account_params
+from puq_hestia.billing.whmcs import AccountParams, ftp_accounts_param, new_account_params
 from puq_hestia.hestia.client import HestiaClient
 from puq_hestia.hestia.errors import (
     AlreadyExistsError,
@@ -40,6 +42,8 @@ from puq_hestia.hestia.errors import (
     NotFoundError,
 )
 from puq_hestia.hestia.models import HestiaUser
+from puq_hestia.intents import CREATE_PLAN, IntentLog, current_origin, intent_origin
+from puq_hestia.store import STORE_OUTAGES, Store
 
 __all__ = ["run_create"]
 
@@ -50,10 +54,11 @@ _UNFINISHED = ("The control panel stopped answering while the account was being 
 class _Ledger:
     """What the store knows of this create: the owner claim and the intent (no-ops without a store)."""
 
-    def __init__(self, ctx: ProvisioningContext, account: AccountParams) -> None:
-        self.ctx, self.account = ctx, account
+    def __init__(self, ctx: ProvisioningContext, account: AccountParams, ftp_accounts: int | None = None) -> None:
+        self.ctx, self.account, self.ftp_accounts = ctx, account, ftp_accounts
         self.me = ctx.reseller_id or ""  # "" is the operator, who claims nothing
         self.key = ctx.idempotency_key or ""
+        self.plan = _Plan(None, ctx.server_id, account, None)  # written by begin() for a name that is new
 
     @property
     def owned(self) -> bool:
@@ -71,12 +76,28 @@ class _Ledger:
         intent = self.ctx.store.create_intent(self.ctx.server_id, self.account.username)
         return intent is not None and (intent.reseller_id, intent.idempotency_key) == (self.me, self.key)
 
+    @property
+    def made_here(self) -> bool:
+        """True when this same delivery's plan proved the account made (its worker died, or its answer was lost)."""
+        store = self.ctx.store
+        if store is None or not (self.me and self.key):
+            return False
+        plans = IntentLog(store, self.ctx.server_id).of_origin(f"hook:{self.me}:{self.key}")
+        return any(p.command == CREATE_PLAN and p.account == self.account.username and p.state in ("made", "done")
+                   for p in plans)
+
     def begin(self) -> None:
-        """Before v-add-user of a name Hestia says is absent: write the intent (one create of a name at a time)."""
+        """Before v-add-user of a name Hestia says is absent: write the intent (one create of a name at a time).
+
+        First the plan of the whole create (the steps it will take, never the password), so that the maintenance
+        run can finish or roll back a create whose worker died between them (puq_hestia.unfinished).
+        """
         store, server, user = self.ctx.store, self.ctx.server_id, self.account.username
         if store is None:
             return
+        self.plan = _Plan(store, server, self.account, self.ftp_accounts)
         if not store.begin_create(server, user, self.me, self.key):
+            self.plan.close("failed", "another create of the name was running; nothing was sent")
             raise Failure(Kind.CONFLICT, f"Another create of the username '{user}' is running right now; "
                                          "nothing was changed. Try again in a few minutes.")
 
@@ -97,17 +118,49 @@ class _Ledger:
             store.release_account(server, user)
         if self.me:
             store.claim_account(server, user, self.me, self.account.service_id or None)
+        self.plan.close("made", "v-add-user proven made by this create")
         store.end_create(server, user, self.me)
 
     def not_made(self) -> None:
         """This create made nothing (or not this account): forget its intent."""
         if self.ctx.store is not None:
+            self.plan.close("failed", "this create made no account")
             self.ctx.store.end_create(self.ctx.server_id, self.account.username, self.me)
 
     def removed(self) -> None:
         """The rollback deleted the account: nobody owns the name."""
+        self.plan.close("rolled back", "the web domain could not be added; the account was removed again")
         if self.ctx.store is not None and self.me:
             self.ctx.store.release_account(self.ctx.server_id, self.account.username)
+
+
+class _Plan:
+    """The create's plan in the intent log (CREATE_PLAN): what a maintenance run needs to finish or undo it."""
+
+    def __init__(self, store: Store | None, server_id: str, account: AccountParams, ftp_accounts: int | None) -> None:
+        self.log = IntentLog(store, server_id) if store is not None else None
+        domain = account.domain if account.create_domain else ""
+        limit = "" if ftp_accounts is None else str(ftp_accounts)
+        args = [account.username, domain, account.package, account.service_id or "", limit]
+        self.id = self.log.plan(account.username, args) if self.log is not None else 0
+        self.state = "open"
+
+    @property
+    def ended(self) -> bool:
+        """True once the create's end is recorded (done, failed or rolled back)."""
+        return self.state not in ("open", "made")
+
+    def close(self, state: str, note: str) -> None:
+        """Record how far the create got ("made" keeps it for the maintenance run until it ends).
+
+        A store that fails here loses nothing: the plan stays as it was, and the maintenance run settles it by
+        evidence (the v-add-user intent's own answer, the account and its domain at Hestia).
+        """
+        if self.log is None or not self.id or self.ended:
+            return
+        with contextlib.suppress(*STORE_OUTAGES):
+            self.log.finish(self.id, state, note)
+            self.state = state
 
 
 def run_create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Connect) -> Outcome:
@@ -118,19 +171,33 @@ def run_create(params: Mapping[str, Any], ctx: ProvisioningContext, connect: Con
         raise Failure(Kind.INVALID, reason)
     account = new_account_params(params)
     client = connect()
-    ledger = _Ledger(ctx, account)
+    ledger = _Ledger(ctx, account, ftp_accounts_param(params))  # what maintain needs to finish it
     existing = read_only(lambda: _get_or_none(client, account.username))
     if existing is None:
         names = read_only(lambda: [u.name for u in client.users.list()])
         clash = prefix_clash(account.username, names)
         if clash is not None:
             raise Failure(Kind.CONFLICT, clash)
-        ledger.begin()
-        _make(client, account, ledger)
-    else:
-        _finish(client, account, existing, ledger)
-    if account.create_domain:
+        # The plan's steps are its origin's intents: a create nobody named (CLI, library) gets a name of its own.
+        with intent_origin(current_origin() or f"create:{secrets.token_hex(8)}"):
+            return _create_new(client, account, ledger)
+    if not _finish(client, account, existing, ledger) and account.create_domain:
         _add_domain(client, account, ledger)
+    return Outcome(account.username, account.domain)
+
+
+def _create_new(client: HestiaClient, account: AccountParams, ledger: _Ledger) -> Outcome:
+    """A name Hestia says is absent: plan, v-add-user, v-add-web-domain; the plan records how far it got."""
+    ledger.begin()
+    try:
+        _make(client, account, ledger)
+        if account.create_domain:
+            _add_domain(client, account, ledger)
+    except Failure as failure:
+        if failure.kind is not Kind.UNAVAILABLE:  # the create's end is known; else maintain settles it
+            ledger.plan.close("failed", failure.message)
+        raise
+    ledger.plan.close("done", "created")
     return Outcome(account.username, account.domain)
 
 
@@ -142,8 +209,11 @@ def _get_or_none(client: HestiaClient, user: str) -> HestiaUser | None:
         return None
 
 
-def _finish(client: HestiaClient, account: AccountParams, existing: HestiaUser, ledger: _Ledger) -> None:
+def _finish(client: HestiaClient, account: AccountParams, existing: HestiaUser, ledger: _Ledger) -> bool:
     """The name exists: refuse (409, no mutation) unless this same create is proven to be finishing its account.
+
+    True when there is nothing left to do: this same delivery (reseller and Idempotency-Key) made the account
+    and every step of it, and only its answer was lost.
 
     Only an account the reseller owns, or its own unproven create under this Idempotency-Key, qualifies; the
     account must still be as the create left it (same contact and package, no web domain when one is asked
@@ -154,6 +224,9 @@ def _finish(client: HestiaClient, account: AccountParams, existing: HestiaUser, 
     if existing.role != "user":
         raise Failure(Kind.CONFLICT, role_reason(user, existing.role))
     owned, resuming = ledger.owned, ledger.resuming
+    if owned and ledger.made_here and _complete(client, account):
+        # This very delivery made it, and every step is done (its answer was lost): a redelivery hears "success".
+        return True
     # A finished account of the reseller (no domain to add) is a repeated create: "taken", as Hestia would say.
     if not resuming and not (owned and account.create_domain):
         raise Failure(Kind.CONFLICT, taken(user))
@@ -163,6 +236,13 @@ def _finish(client: HestiaClient, account: AccountParams, existing: HestiaUser, 
             ledger.not_made()
         raise Failure(Kind.CONFLICT, taken(user))
     ledger.proven()
+    return False
+
+
+def _complete(client: HestiaClient, account: AccountParams) -> bool:
+    """Every step of the create is at Hestia: the account has its web domain, or none was asked for."""
+    user, domain = account.username, account.domain
+    return not account.create_domain or read_only(lambda: any(d.name == domain for d in client.web_domains(user)))
 
 
 def _unfinished(client: HestiaClient, account: AccountParams) -> bool:

@@ -14,7 +14,16 @@ import pytest
 from provisioning_support import client, mock, store
 from redis_testing import RedisServer
 
-__all__ = ["client", "mock", "redis", "store"]
+from hestia_mock.testing import MockHestia
+
+__all__ = ["client", "hestia", "mock", "redis", "store"]
+
+
+@pytest.fixture
+def hestia() -> Iterator[MockHestia]:
+    """The mock as a real HTTP server (for `puq-hestia serve`), seeded with the demo data."""
+    with MockHestia(seed="demo", ftp=False) as mock:
+        yield mock
 
 
 @pytest.fixture

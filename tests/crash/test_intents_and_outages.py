@@ -111,12 +111,15 @@ def intent_rows(store: Store) -> list[dict[str, Any]]:
 def test_every_change_is_written_down_with_its_evidence_and_never_its_password(app: Flask, mock: Mock) -> None:
     reply = post(app, "create_account", whmcs_params(), key="k-1", ts=NOW)
     assert reply.status_code == 200, reply.get_json()
-    rows = intent_rows(panel_store(app))
+    plan, *rows = intent_rows(panel_store(app))
+    # First the create's plan (its steps, for the maintenance run; not a Hestia command), then each change.
+    assert (plan["command"], plan["account"], plan["state"]) == ("create_account", "dave", "done")
+    assert json.loads(plan["args_json"]) == ["dave", "dave.example", "default", "42", ""]
     assert [(r["command"], r["account"], r["state"]) for r in rows] == [
         ("v-add-user", "dave", "done"), ("v-add-web-domain", "dave", "done")]
-    assert "Dave-pass-2026" not in json.dumps([r["args_json"] for r in rows])
+    assert "Dave-pass-2026" not in json.dumps([r["args_json"] for r in [plan, *rows]])
     assert json.loads(rows[0]["args_json"])[:3] == ["dave", "***", "dave@example.com"]
-    assert rows[0]["origin"] == "hook:reseller-a:k-1"
+    assert rows[0]["origin"] == plan["origin"] == "hook:reseller-a:k-1"
     # Read-only calls (v-list-user, v-check-...) are not intents: only what may change Hestia.
     assert len(rows) == len(mock.mutations())
 
@@ -241,3 +244,7 @@ def test_an_ftp_create_whose_outcome_the_store_lost_says_may_have_and_maintain_r
     assert any(line.startswith("#") and ": done" in line for line in report.settled), report.settled
     [event] = [e for e in store.recent_events("main", "alice") if e.ftp_user == made]
     assert event.action == "maintenance.v-add-web-domain-ftp" and "set a new password" in event.detail
+    # The intent names the customer who asked, not the request's path (issue 18).
+    with store.engine.connect() as conn:
+        origins = conn.execute(sa.select(intents.c.origin).where(intents.c.command == "v-add-web-domain-ftp")).all()
+    assert [o for (o,) in origins] == ["panel:alice"]

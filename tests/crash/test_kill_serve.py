@@ -1,138 +1,38 @@
 """`kill -9` of `puq-hestia serve` while hooks are at Hestia, then a restart and `puq-hestia maintain` (issue 18).
 
-The mock runs each create and then holds its answer (fault `read_timeout`), so every delivery is inside the
-window "Hestia did it, the bridge has not written it down" when the whole gunicorn process group is killed.
-Afterwards: every account Hestia made is recorded and audited, no hook delivery is stuck as "still running",
-and each redelivery (same Idempotency-Key) gets its true result.
+The mock runs each create and then holds its answer (fault `read_timeout`), or holds a step before running it
+(fault `stall`), so every delivery is inside the window "Hestia did (or did not) do it, the bridge has not written
+it down" when the whole gunicorn process group is killed. Afterwards: every account Hestia made is recorded and
+audited, or rolled back when it was only half made; no hook delivery is stuck as "still running", and each
+redelivery (same Idempotency-Key) gets its true result.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
-import sqlalchemy as sa
-from provisioning_support import DEMO_HASH, hook_headers, whmcs_params
+from kill_support import Served, deliver, intent_states, quiet, wait_until, wall_clock_second, write_config
 from redis_testing import RedisServer
 
 from hestia_mock.testing import MockHestia
 from puq_hestia import cli
-from puq_hestia.store import Store, intents
+from puq_hestia.store import Store
 
 NAMES = ("kila", "kilb", "kilc")
-CONFIG = """\
-[panel]
-demo = true
-secret_key = "kill-test-secret-key-0123456789abcdef"
-database_url = "sqlite:///{db}"
-ratelimit_storage_uri = "{redis}"
-
-[servers.main]
-url = "{url}"
-hash = "{hash}"
-max_attempts = 1
-read_timeout = 60
-
-[resellers.reseller-a]
-secrets = ["demo-reseller-a-secret"]
-"""
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wall_clock_second() -> int:
-    """The current Unix second; every delivery below signs at its own offset from it (never two in one second)."""
-    return time.time().__floor__()
-
-
-def wait_until(condition: object, what: str, limit: float = 30.0) -> None:
-    """Poll a condition on real processes (never a fixed sleep); fail with WHAT after LIMIT seconds."""
-    deadline = time.monotonic() + limit
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
-class Served:
-    """`puq-hestia serve` in its own process group, so kill -9 takes the master and every worker."""
-
-    def __init__(self, config: Path) -> None:
-        self.port = free_port()
-        command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", "2",
-                   "--threads", "4", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-        wait_until(self._ready, "the panel did not start")
-
-    def _ready(self) -> bool:
-        assert self.process.poll() is None, "serve exited"
-        try:
-            return requests.get(f"{self.url}/readyz", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    def kill(self) -> None:
-        """kill -9 of the master and its workers: no cleanup of any kind runs."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-
-
-@pytest.fixture
-def hestia() -> Iterator[MockHestia]:
-    with MockHestia(seed="demo", ftp=False) as mock:
-        yield mock
-
-
-def deliver(url: str, name: str, timestamp: int, results: dict[str, object] | None = None) -> requests.Response:
-    """One signed create_account delivery with the Idempotency-Key of its account."""
-    body = json.dumps(whmcs_params(username=name, domain=f"{name}.example", password=f"{name.title()}-pass-2026",
-                                   clientsdetails={"email": f"{name}@example.com"}, action="create_account")).encode()
-    headers = hook_headers(body, timestamp=timestamp, key=f"create-{name}")
-    try:
-        reply = requests.post(f"{url}/hooks/create_account", data=body, headers=headers, timeout=60)
-    except requests.ConnectionError as error:  # the bridge was killed mid-request
-        if results is not None:
-            results[name] = error
-        raise
-    if results is not None:
-        results[name] = reply
-    return reply
 
 
 def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hestia: MockHestia, redis: RedisServer,
                                                                              tmp_path: Path) -> None:
-    db = tmp_path / "bridge.sqlite3"
-    config = tmp_path / "bridge.toml"
-    config.write_text(CONFIG.format(db=db, url=hestia.url, hash=DEMO_HASH, redis=redis.url), encoding="utf-8")
+    config, db = write_config(tmp_path, hestia, redis.url)
     served = Served(config)
     try:
         hestia.fault(kind="read_timeout", cmd="v-add-user", seconds=120)  # runs, then holds the answer
         now = wall_clock_second()  # the served bridge checks timestamps on its real clock
         results: dict[str, object] = {}
-        threads = [threading.Thread(target=lambda n=n: _quiet(deliver, served.url, n, now, results))
+        threads = [threading.Thread(target=lambda n=n: quiet(deliver, served.url, n, now, results))
                    for n in NAMES]
         for thread in threads:
             thread.start()
@@ -147,7 +47,8 @@ def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hest
 
     # What the crash left: accounts at Hestia, intents open, deliveries pending.
     with Store(f"sqlite:///{db}") as store:
-        assert _intent_states(store) == {(n, "v-add-user"): "open" for n in NAMES}
+        assert intent_states(store) == {**{(n, "v-add-user"): "open" for n in NAMES},
+                                        **{(n, "create_account"): "open" for n in NAMES}}
 
     restarted = Served(config)  # boots on the crashed store
     try:
@@ -157,7 +58,8 @@ def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hest
         assert "hook deliveries freed for redelivery: 3" in report, report
         with Store(f"sqlite:///{db}") as store:
             # Existence is recorded, not adopted: no owner, nothing written to the name's activity list yet.
-            assert _intent_states(store) == {(n, "v-add-user"): "exists" for n in NAMES}
+            assert intent_states(store) == {**{(n, "v-add-user"): "exists" for n in NAMES},
+                                            **{(n, "create_account"): "unproven" for n in NAMES}}
             for name in NAMES:
                 assert store.account_owner("main", name) is None
                 assert not any(e.action == "maintenance.v-add-user" for e in store.recent_events("main", name))
@@ -176,12 +78,63 @@ def test_kill_9_mid_create_then_maintain_leaves_nothing_unrecorded_or_stuck(hest
         restarted.stop()
 
 
-def _quiet(function: object, *args: object) -> None:
-    with contextlib.suppress(requests.ConnectionError):  # the bridge is killed under it
-        function(*args)  # type: ignore[operator]
+HALF = ("halfa", "halfb")
 
 
-def _intent_states(store: Store) -> dict[tuple[str, str], str]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(intents.c.account, intents.c.command, intents.c.state)).all()
-    return {(account, command): state for account, command, state in rows}
+def test_kill_9_between_the_account_and_its_web_domain_rolls_the_account_back_once(
+        hestia: MockHestia, redis: RedisServer, tmp_path: Path) -> None:
+    """Billing never redelivers: maintain itself removes what these creates provably made, and says so."""
+    config, db = write_config(tmp_path, hestia, redis.url)
+    served = Served(config)
+    try:
+        # v-add-user answers; v-add-web-domain is held before it runs (it never runs while this test looks).
+        hestia.fault(kind="stall", cmd="v-add-web-domain", seconds=300)
+        now = wall_clock_second()
+        threads = [threading.Thread(target=lambda n=n: quiet(deliver, served.url, n, now)) for n in HALF]
+        for thread in threads:
+            thread.start()
+        with Store(f"sqlite:///{db}") as store:
+            wait_until(lambda: sum(1 for (_, c), st in intent_states(store).items()
+                                   if c == "v-add-web-domain" and st == "open") == len(HALF),
+                       "the creates did not reach their web domain step")
+        served.kill()
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        served.stop()
+    assert all(n in hestia.backend.users and not hestia.backend.users[n].domains for n in HALF)
+    with Store(f"sqlite:///{db}") as store:  # proven made (v-add-user answered), claimed, then the worker died
+        assert {k: v for k, v in intent_states(store).items() if k[1] == "create_account"} == {
+            (n, "create_account"): "made" for n in HALF}
+        assert all(store.account_owner("main", n) == "reseller-a" for n in HALF)
+
+    restarted = Served(config)
+    try:
+        out = io.StringIO()
+        assert cli.main(["--config", str(config), "maintain", "--grace", "0"], out=out) == 0
+        report = out.getvalue()
+        for name in HALF:
+            assert f"create_account {name}: rolled back" in report, report
+            assert name not in hestia.backend.users  # removed again: billing was never told "success"
+        with Store(f"sqlite:///{db}") as store:
+            states = intent_states(store)
+            for name in HALF:
+                assert states[(name, "create_account")] == "rolled back"
+                assert states[(name, "v-add-web-domain")] == "failed"  # checked: it never ran
+                assert states[(name, "v-delete-user")] == "done"  # the rollback, written down before it was sent
+                assert store.account_owner("main", name) is None
+                assert store.create_intent("main", name) is None
+                archived = [e for e in store.events("main") if e.action == "maintenance.create_account"
+                            and e.actor.startswith(f"{name}#ended-")]
+                assert [e.outcome for e in archived] == ["rolled back"]  # kept for operators, not on a new account
+        adds = sum(1 for c in hestia.calls() if c["cmd"] == "v-add-user")
+        # A redelivery with the same Idempotency-Key hears what happened, with no second v-add-user.
+        for offset, name in enumerate(HALF, start=1):
+            reply = deliver(restarted.url, name, now + offset)
+            assert reply.status_code == 409, reply.text
+            assert "removed again, so nothing was left behind" in reply.json()["message"]
+            assert reply.headers["Idempotent-Replayed"] == "true"
+        assert sum(1 for c in hestia.calls() if c["cmd"] == "v-add-user") == adds
+        assert all(n not in hestia.backend.users for n in HALF)
+    finally:
+        restarted.stop()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from kill_support import free_port, wait_until
 from provisioning_support import Mock
 from redis_testing import RedisServer
-from test_kill_serve import free_port, wait_until
 
 from puq_hestia.billing.provisioning import ProvisioningContext, usage_update
 from puq_hestia.hestia.client import HestiaClient

@@ -175,3 +175,22 @@ def test_activity_sentences() -> None:
         "domain root)"
     assert describe(event("ftp.delete", "already")) == \
         "Deleted the FTP user alice_web on alice.example (it was already gone)"
+
+
+def test_a_change_maintain_settled_reads_in_the_customers_language(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from puq_hestia import maintenance
+
+    event = AuditEvent(id=1, time=datetime.now(UTC), server_id="main", actor="alice",
+                       action="maintenance.v-add-web-domain-ftp", domain="alice.example", ftp_user="alice_web",
+                       outcome="success", detail=str(maintenance._FTP_USER_MADE))
+    with app.test_request_context("/"):
+        assert describe(event) == ("The interrupted create of the FTP user alice_web on alice.example: checked after "
+                                   "an interruption: the FTP user was created, but its password was never shown to "
+                                   "anyone; set a new password before using it")
+        with force_locale("de"):
+            assert describe(event) == (
+                "Unterbrochenes Anlegen des FTP-Benutzers alice_web auf alice.example: nach einer Unterbrechung "
+                "geprüft: der FTP-Benutzer wurde angelegt, aber sein Passwort wurde niemandem angezeigt; legen Sie "
+                "vor der Nutzung ein neues Passwort fest")

@@ -30,7 +30,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.intents": ("puq_hestia.store", "puq_hestia.database"),
     # The maintenance run also does the FTP rules' scheduled work (access that ends, issue 17) and retries mail.
     "puq_hestia.maintenance": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia", "puq_hestia.ftp",
-                               "puq_hestia.mail"),
+                               "puq_hestia.mail", "puq_hestia.unfinished", "puq_hestia.texts"),
+    # Issue 18: billing creates whose worker died between their steps, settled by the maintenance run.
+    "puq_hestia.unfinished": ("puq_hestia.intents", "puq_hestia.store", "puq_hestia.hestia"),
     # Outgoing e-mail (issue 17): settings, templates and the outbox in the store; used by maintenance and the
     # panel, and handed to ftp/ by injection (ftp.invitations.Outbox), so ftp/ does not import it.
     "puq_hestia.mail": ("puq_hestia.store", "puq_hestia.database", "puq_hestia.texts"),

@@ -281,6 +281,21 @@ def test_finishing_an_unknown_delivery_is_an_error(store: Store) -> None:
         store.finish_hook("reseller-a", "never-begun", {"result": "success"})
 
 
+def test_maintain_answers_a_dead_delivery_only_while_no_redelivery_took_it_over(store: Store,
+                                                                               clock: FakeClock) -> None:
+    """Issue 18: Store.settle_hook stores the answer of a pending record not re-stamped within OLDER_THAN."""
+    store.begin_hook("reseller-a", "key-1", "create", "h1")
+    clock.advance(minutes=11)
+    assert store.begin_hook("reseller-a", "key-1", "create", "h1") is None  # a redelivery took it over: now
+    assert not store.settle_hook("reseller-a", "key-1", {"status": 409}, older_than=timedelta(minutes=2))
+    clock.advance(minutes=3)
+    assert store.settle_hook("reseller-a", "key-1", {"status": 409}, older_than=timedelta(minutes=2))
+    record = store.hook_record("reseller-a", "key-1")
+    assert record is not None and record.is_done and record.result == {"status": 409}
+    assert not store.settle_hook("reseller-a", "key-1", {"status": 200})  # done: never answered twice
+    assert store.hook_record("reseller-a", "never") is None
+
+
 def test_an_abandoned_delivery_may_be_retried(store: Store) -> None:
     store.begin_hook("reseller-a", "key-1", "create", "h1")
     store.abandon_hook("reseller-a", "key-1")
