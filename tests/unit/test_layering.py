@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED: dict[str, tuple[str, ...]] = {
     "puq_hestia.hestia": ("puq_hestia.hestia",),
     "puq_hestia.database": (),
-    "puq_hestia.store": ("puq_hestia.database",),
+    "puq_hestia.store": ("puq_hestia.store", "puq_hestia.database"),
     "puq_hestia.ftp": ("puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store", "puq_hestia.intents",
                        "puq_hestia.texts"),
     "puq_hestia.auth": ("puq_hestia.auth", "puq_hestia.ftp", "puq_hestia.hestia", "puq_hestia.store",
