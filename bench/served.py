@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +33,7 @@ CONFIG = """\
 demo = true
 secret_key = "{secret}"
 database_url = "sqlite:///{database}"
+ratelimit_storage_uri = "{limits}"
 
 [servers.{server}]
 url = "{api}"
@@ -51,6 +53,24 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A throw-away redis-server (Debian's package) for the login counters of several workers; its URL."""
+    port = free_port()
+    command = [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "no", "--dir", str(folder)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:  # readiness, not a fixed sleep: redis starts in milliseconds
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"redis://127.0.0.1:{port}"
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("redis-server did not start (make system-deps installs it)") from None
+            time.sleep(0.02)
 
 
 def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
@@ -96,8 +116,12 @@ class Served:
         self._start([sys.executable, "-m", "hestia_mock", "serve", "--seed", str(folder / "seed.json"),
                      "--port", self.api.rsplit(":", 1)[1], "--ftp-port", str(free_port())], {})
         wait_until_up(f"{self.api}/api/", seconds=180)
+        # Several gunicorn workers share their login counters in Redis: the panel refuses memory:// with more.
+        redis, limits = start_redis(folder)
+        self._processes.append(redis)
         config = folder / "panel.toml"
-        config.write_text(CONFIG.format(secret=PANEL_SECRET, database=folder / "panel.sqlite3", server=SERVER_ID,
+        config.write_text(CONFIG.format(secret=PANEL_SECRET, database=folder / "panel.sqlite3", limits=limits,
+                                        server=SERVER_ID,
                                         api=self.api, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
                                         reseller=RESELLER, reseller_secret=RESELLER_SECRET), encoding="utf-8")
         self.config_path = config

@@ -13,8 +13,9 @@ from panel import auth, brand, ftp, health, hooks, i18n, invite, sso
 from panel.errors import register_error_handlers
 from panel.extensions import EXTENSION_KEY, build_services, csrf, limiter
 from panel.health import register_store_outage_handlers
-from panel.login_limits import storage_options
+from panel.login_limits import gunicorn_workers, storage_options
 from panel.security import bound_request_bodies, install_security_headers, session_config
+from puq_hestia.auth.limits import per_process_storage_refusal
 from puq_hestia.settings import Settings
 
 # templates/ is installed as the package panel.templates (setup.py), in editable and regular installs alike.
@@ -29,6 +30,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     settings: Settings = test_config.pop("PUQ_SETTINGS", None) or Settings.load()
     settings.check_production_ready()
+    # gunicorn started by hand (not through `puq-hestia serve`, which checks before it starts): refuse per-process
+    # login counters with several workers here, so the worker fails to boot and gunicorn stops with this reason.
+    refusal = per_process_storage_refusal(settings.ratelimit_storage_uri, gunicorn_workers() or 1)
+    if refusal:
+        raise RuntimeError(refusal)
     app = Flask(__name__, template_folder=TEMPLATE_FOLDER, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,

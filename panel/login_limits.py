@@ -4,13 +4,16 @@ Only failures count: a wrong password, a refused login and a wrong 2FA code each
 login never does, so a customer who signs in often is never locked out. The per-account key is the name the
 form validated (lowercased, as Hestia is asked), whatever the body's encoding, and it is the same for existing
 and unknown users. Counters live in flask-limiter's storage (``ratelimit_storage_uri``): Redis holds them for
-every worker and machine; ``memory://`` is per process, so ``puq-hestia serve`` refuses it with more than one
-worker. When the storage is down, sign-in answers 503 and stays closed: nobody gets unlimited tries.
+every worker and machine; ``memory://`` is per process, so a panel served by several worker processes refuses
+it: ``puq-hestia serve`` before it starts, and an app created inside gunicorn started by hand when its
+configuration has more than one worker (:func:`gunicorn_workers`). When the storage is down, sign-in answers
+503 and stays closed: nobody gets unlimited tries.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 
 from flask import current_app, request
@@ -27,6 +30,25 @@ DEFAULT_ADDRESS_LIMIT = "20 per minute; 200 per hour"
 
 class LimitStorageDown(Exception):
     """The rate-limit storage cannot be reached, so sign-in is closed (answered with a 503)."""
+
+
+def gunicorn_workers() -> int | None:
+    """The number of worker processes of the gunicorn that is creating this app; None outside gunicorn.
+
+    gunicorn builds the app from inside its worker (or, with --preload, its arbiter), so one of the calling
+    frames belongs to a gunicorn object whose ``cfg`` holds the final configuration (command line,
+    GUNICORN_CMD_ARGS, config file). Read from there, not guessed from the environment.
+    """
+    if "gunicorn" not in sys.modules:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        workers = getattr(getattr(owner, "cfg", None), "workers", None)
+        if type(owner).__module__.startswith("gunicorn.") and isinstance(workers, int):
+            return workers
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def storage_options(storage_uri: str) -> dict[str, object]:

@@ -120,3 +120,32 @@ def test_serve_refuses_memory_storage_with_several_workers(tmp_path: Path) -> No
     assert process.returncode == 2
     message = stderr.decode()
     assert "refusing to start" in message and "4 workers" in message and "redis://" in message
+
+
+def by_hand(config: Path, *options: str) -> subprocess.Popen[bytes]:
+    """gunicorn started by hand, the way an operator might, not through `puq-hestia serve`."""
+    command = [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{free_port()}",
+               "panel:create_app()"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PUQ_HESTIA_CONFIG=str(config)))
+
+
+@pytest.mark.parametrize("options", [("--workers", "3"), ("--workers", "2", "--preload")])
+def test_gunicorn_by_hand_with_per_process_counters_and_several_workers_does_not_serve(
+        tmp_path: Path, options: tuple[str, ...]) -> None:
+    process = by_hand(write_config(tmp_path, "http://127.0.0.1:9", "memory://"), *options)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0  # the app refused to be created, so gunicorn stopped
+    message = stderr.decode()
+    assert "refusing to start" in message and f"{options[1]} workers" in message
+
+
+def test_gunicorn_by_hand_with_one_worker_and_per_process_counters_serves(tmp_path: Path) -> None:
+    process = by_hand(write_config(tmp_path, "http://127.0.0.1:9", "memory://"), "--workers", "1")
+    try:
+        port = process.args[process.args.index("--bind") + 1].rsplit(":", 1)[1]  # type: ignore[union-attr]
+        wait_for(f"http://127.0.0.1:{port}", process)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
