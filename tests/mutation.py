@@ -49,7 +49,8 @@ MODULES = [
     ),
     Module(
         "service", "puq_hestia/ftp/service.py",
-        ("tests/service/test_ftp_service.py", "tests/service/test_ftp_service_edges.py"),
+        ("tests/service/test_ftp_service.py", "tests/service/test_ftp_service_edges.py",
+         "tests/service/test_ftp_service_round2.py"),
     ),
     Module(
         "hooks",
