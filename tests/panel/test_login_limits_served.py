@@ -36,14 +36,11 @@ max_attempts = 1
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def serve(config: Path, workers: int, access_log: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start `puq-hestia serve` with WORKERS single-threaded workers (ACCESS_LOG: which worker pid answered)."""
+def serve(config: Path, workers: int) -> subprocess.Popen[bytes]:
+    """Start `puq-hestia serve` with WORKERS single-threaded workers."""
     command = [sys.executable, "-m", "puq_hestia.cli", "--config", str(config), "serve", "--workers", str(workers),
                "--threads", "1", "--port", str(free_port())]
-    env = dict(os.environ)
-    if access_log is not None:  # gunicorn reads extra options from GUNICORN_CMD_ARGS
-        env["GUNICORN_CMD_ARGS"] = f"--access-logfile {access_log} --access-logformat '%(p)s %(m)s %(U)s %(s)s'"
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 @pytest.fixture
@@ -92,8 +89,8 @@ def test_limits_hold_across_two_served_instances_and_redis_down_is_503(tmp_path:
         processes = []
         try:
             urls = []
-            for name in ("a", "b"):
-                process = serve(config, workers=2, access_log=tmp_path / f"access-{name}.log")
+            for _ in ("a", "b"):
+                process = serve(config, workers=2)
                 processes.append(process)
                 urls.append(f"http://127.0.0.1:{process.args[-1]}")  # type: ignore[index]
                 wait_for(urls[-1], process)
@@ -101,9 +98,6 @@ def test_limits_hold_across_two_served_instances_and_redis_down_is_503(tmp_path:
             statuses = [attempt(http, urls[i % 2], "wrong-password-1") for i in range(7)]
             assert statuses == [401] * 5 + [429] * 2  # the default account limit: 5 failures a minute, in all
             assert [c["cmd"] for c in hestia.calls()].count("v-check-user-password") == 5
-            for name, count in (("a", 4), ("b", 3)):  # both instances answered their share of the attempts
-                log = (tmp_path / f"access-{name}.log").read_text()
-                assert sum(" POST /login " in line for line in log.splitlines()) == count
             chunks = (b"x" * 65536 for _ in range(20))  # a generator: requests sends it chunked, no length
             assert requests.post(f"{urls[0]}/hooks/suspend_account", data=chunks, timeout=10).status_code == 413
             redis.stop()
