@@ -51,7 +51,9 @@ class MailSettings:
     password: str = field(default="", repr=False)
     from_address: str = "puq-hestia@localhost"
     reply_to: str = ""
-    brand: str = "Hosting panel"
+    brand: str = "Hosting panel"  # [mail] brand, else the panel's [panel.brand] name (issue 16)
+    support_url: str = ""  # the panel brand's support link and footer, signed under every message
+    footer: str = ""
     timeout: float = 10.0
     notice_before_hours: float = 48.0  # how long before an FTP user's access ends its customer is told
     ca_file: str = ""  # PEM certificates to trust for the mail server instead of the system's (a private CA)
@@ -206,7 +208,8 @@ class Mailer:
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _base(self, context: Mapping[str, Any]) -> dict[str, Any]:
-        return {"brand": self.settings.brand, **context}
+        return {"brand": self.settings.brand, "support_url": self.settings.support_url,
+                "footer": self.settings.footer, **context}
 
     def _claim(self, entry_id: int) -> Mapping[Any, Any] | None:
         """Take the message for sending; None when another sender has it or it was already sent."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,9 +144,9 @@ class Settings:
             session_absolute_hours=int(panel.get("session_absolute_hours", 12)),
             trusted_proxies=int(panel.get("trusted_proxies", 0)),
             store=_store_options(dict(data.get("store", {}))),
-            brand=brand_from_mapping(dict(panel.get("brand", {})), base=base),
+            brand=(brand := brand_from_mapping(dict(panel.get("brand", {})), base=base)),
             language=_language(panel.get("language", "en")),
-            mail=_mail(data.get("mail"), env),
+            mail=_branded_mail(_mail(data.get("mail"), env), data.get("mail"), brand),
         )
 
 
@@ -256,6 +256,15 @@ def _check_reseller_secrets(reseller: ResellerSettings) -> None:
         if len(secret) < RESELLER_SECRET_MIN:
             raise ConfigError(f"{where} is {len(secret)} characters long; hook secrets need at least "
                               f"{RESELLER_SECRET_MIN} random characters outside the demo")
+
+
+def _branded_mail(mail: MailSettings | None, raw: Any, brand: Brand) -> MailSettings | None:
+    """The mail settings signed with the panel's brand: its name unless [mail] names its own, its support link
+    and footer."""
+    if mail is None:
+        return None
+    name = mail.brand if "brand" in dict(raw) else brand.name
+    return replace(mail, brand=name, support_url=brand.support_url or "", footer=brand.footer)
 
 
 def _mail(raw: Any, env: Mapping[str, str]) -> MailSettings | None:

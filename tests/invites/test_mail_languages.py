@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from invite_support import World, bodies, link_in
+from invite_support import PANEL_SECRET, World, bodies, link_in
 
 from puq_hestia.maintenance import run_maintenance
 
 LOGIN, DOMAIN = "dieter_web", "dieter.example"
+SERVERS = {"main": {"url": "http://127.0.0.1:9", "hash": "PUQDEMOACCESSKEY0001:" + "s" * 40}}
 
 
 def test_an_invitation_from_a_german_customer_is_written_in_german(world: World) -> None:
@@ -50,3 +51,39 @@ def test_the_end_of_access_notice_follows_the_customers_hestia_language(world: W
     assert "Hallo dieter," in text and "Dann wird er gelöscht." in text
     assert "hat Zugang bis 02.12.2026, 12:00 UTC.\nDann wird er gelöscht." in text.replace("\r\n", "\n")
     assert "FTP-Bereich Ihres Panels" in html
+
+
+def test_the_mails_carry_the_panels_brand(world: World) -> None:
+    from dataclasses import replace
+
+    from puq_hestia.ftp.invitations import Invitations
+    from puq_hestia.mail import Mailer
+    from puq_hestia.settings import Settings
+
+    settings = Settings.from_mapping({
+        "panel": {"secret_key": "x" * 40, "demo": True,
+                  "brand": {"name": "Nordhost", "support_url": "https://help.nordhost.example/",
+                            "footer": "Nordhost GmbH, Hamburg"}},
+        "mail": {"host": "127.0.0.1", "port": world.smtp.port, "security": "none"}, "servers": SERVERS,
+    })
+    assert settings.mail is not None
+    assert (settings.mail.brand, settings.mail.support_url, settings.mail.footer) == (
+        "Nordhost", "https://help.nordhost.example/", "Nordhost GmbH, Hamburg")
+    mailer = Mailer(replace(settings.mail, from_address="panel@host.test"), world.store)
+    invitations = Invitations(world.service, mailer, secret_key=PANEL_SECRET, public_url="http://panel.test",
+                              endpoint=world.invitations.endpoint)
+    world.service.overview("dieter")
+    invitations.invite("dieter", DOMAIN, LOGIN, "jana@example.de")
+    (message,) = world.smtp.messages
+    text, html = bodies(message)
+    assert message["Subject"] == "Nordhost: FTP access to dieter.example"
+    assert text.replace("\r\n", "\n").rstrip().endswith("Nordhost\nNordhost GmbH, Hamburg\nhttps://help.nordhost.example/")
+    assert '<a href="https://help.nordhost.example/">' in html and "Nordhost GmbH, Hamburg" in html
+
+
+def test_a_mail_brand_of_its_own_wins_over_the_panels() -> None:
+    from puq_hestia.settings import Settings
+
+    settings = Settings.from_mapping({"panel": {"secret_key": "x" * 40, "demo": True, "brand": {"name": "Nordhost"}},
+                                      "mail": {"brand": "Nordhost Support"}, "servers": SERVERS})
+    assert settings.mail is not None and settings.mail.brand == "Nordhost Support"
