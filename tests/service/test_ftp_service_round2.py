@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from service_harness import Harness
 
 from puq_hestia import intents
-from puq_hestia.ftp import FolderMissingError, FtpService, LimitReachedError, NotOwnedError
+from puq_hestia.ftp import FolderMissingError, FtpService, LimitReachedError, NameTakenError, NotOwnedError
 from puq_hestia.ftp.limits import FtpLimits, Quota
 from puq_hestia.intents import AccountBusyError
-from puq_hestia.store.tables import ftp_access_ends, ftp_invitations
+from puq_hestia.store import ftp_access_ends, ftp_invitations
 
 CHOSEN = "Chosen-pass-2026"
 DOMAIN_DIR = "/home/alice/web/alice.example"
@@ -306,3 +306,23 @@ def test_a_delete_of_an_account_already_gone_is_audited_as_already(harness: Harn
     assert _events(harness)[-1] == ("ftp.delete", "alice.example", "alice_media", "already", "")
     assert _open(harness) == set()
     assert not harness.service.owns("alice", "alice.example", "alice_media")
+
+
+# -- refusals told in their exact words ---------------------------------------------------------------------------
+
+
+def test_a_create_into_a_missing_folder_is_told_in_its_exact_words(harness: Harness) -> None:
+    harness.service.overview("alice")
+    with pytest.raises(FolderMissingError) as info:
+        harness.service.create("alice", "alice.example", suffix="web", password=CHOSEN, path="uploads")
+    assert (info.value.message, info.value.field) == (
+        "The folder /uploads does not exist, so no FTP user was created.", "path")
+    assert "alice_web" not in harness.ftp_accounts("alice", "alice.example")
+
+
+def test_a_name_being_created_is_told_in_its_exact_words(harness: Harness) -> None:
+    harness.service.overview("alice")
+    assert harness.store.claim_name("main", "alice_twin")
+    with pytest.raises(NameTakenError) as info:
+        harness.service.create("alice", "alice.example", suffix="twin", password=CHOSEN)
+    assert info.value.message == "The FTP user alice_twin is being created right now."
