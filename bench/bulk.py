@@ -7,6 +7,7 @@ own command, so the calls are the same (one v-suspend-user per account); only th
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -59,11 +60,23 @@ def _deliver(http: requests.Session, served: Served, action: str, user: str) -> 
 def _pass(served: Served, action: str, users: list[str], in_flight: int) -> BulkRun:
     """Deliver ACTION for every user with IN_FLIGHT deliveries at a time (1: one after another)."""
     served.clear_calls()
-    sessions = [requests.Session() for _ in range(in_flight)]
+    # One session per thread: a session shared by two threads opens a second connection that then sits idle past
+    # gunicorn's keep-alive (2 s) and is closed by the server; reusing it later reset the bench's POST.
+    local = threading.local()
+    sessions: list[requests.Session] = []
+    lock = threading.Lock()
+
+    def own_session() -> requests.Session:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+            with lock:
+                sessions.append(local.http)
+        http: requests.Session = local.http
+        return http
+
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=in_flight) as pool:
-        outcomes = list(pool.map(lambda i: _deliver(sessions[i % in_flight], served, action, users[i]),
-                                 range(len(users))))
+        outcomes = list(pool.map(lambda user: _deliver(own_session(), served, action, user), users))
     seconds = time.perf_counter() - began
     for http in sessions:
         http.close()
