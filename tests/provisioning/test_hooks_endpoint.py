@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -88,7 +87,7 @@ def test_bad_authentication_is_401_with_nothing_changed(
 
 @pytest.mark.parametrize("offset", [-301, 301, -100_000])
 def test_a_timestamp_more_than_300_s_off_is_401(http: FlaskClient, mock: Mock, store: Store, offset: int) -> None:
-    response = post_hook(http, "create_account", NEW_ACCOUNT, timestamp=int(time.time()) + offset)
+    response = post_hook(http, "create_account", NEW_ACCOUNT, timestamp=pin_hooks_clock(http) + offset)
     assert response.status_code == 401
     assert "300 s" in response.get_json()["message"]
     assert_nothing_changed(mock, store)
@@ -116,8 +115,9 @@ def test_the_same_signed_request_is_refused_the_second_time(http: FlaskClient, m
 
 
 def test_a_redelivery_gets_the_stored_result_without_a_hestia_call(http: FlaskClient, mock: Mock) -> None:
-    first = post_hook(http, "create_account", NEW_ACCOUNT, key="svc42-create-1", timestamp=int(time.time()) - 1)
-    again = post_hook(http, "create_account", NEW_ACCOUNT, key="svc42-create-1")
+    now = pin_hooks_clock(http)
+    first = post_hook(http, "create_account", NEW_ACCOUNT, key="svc42-create-1", timestamp=now - 1)
+    again = post_hook(http, "create_account", NEW_ACCOUNT, key="svc42-create-1", timestamp=now)
     assert first.status_code == again.status_code == 200
     assert first.get_json() == again.get_json() == {"result": "success"}
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -126,16 +126,18 @@ def test_a_redelivery_gets_the_stored_result_without_a_hestia_call(http: FlaskCl
 
 def test_a_stored_failure_is_answered_again(http: FlaskClient, mock: Mock) -> None:
     params = dict(NEW_ACCOUNT, domain="alice.example")
-    first = post_hook(http, "create_account", params, key="k1", timestamp=int(time.time()) - 1)
-    again = post_hook(http, "create_account", params, key="k1")
+    now = pin_hooks_clock(http)
+    first = post_hook(http, "create_account", params, key="k1", timestamp=now - 1)
+    again = post_hook(http, "create_account", params, key="k1", timestamp=now)
     assert first.status_code == again.status_code == 409
     assert first.get_json() == again.get_json()
     assert mock.commands().count("v-add-user") == 1
 
 
 def test_the_same_key_with_another_body_is_409(http: FlaskClient, mock: Mock) -> None:
-    post_hook(http, "create_account", NEW_ACCOUNT, key="k2", timestamp=int(time.time()) - 1)
-    other = post_hook(http, "create_account", dict(NEW_ACCOUNT, username="erin"), key="k2")
+    now = pin_hooks_clock(http)
+    post_hook(http, "create_account", NEW_ACCOUNT, key="k2", timestamp=now - 1)
+    other = post_hook(http, "create_account", dict(NEW_ACCOUNT, username="erin"), key="k2", timestamp=now)
     assert other.status_code == 409
     assert "different request" in other.get_json()["message"]
     assert mock.user("erin") is None
@@ -143,9 +145,10 @@ def test_the_same_key_with_another_body_is_409(http: FlaskClient, mock: Mock) ->
 
 def test_an_unreachable_hestia_does_not_burn_the_key(http: FlaskClient, mock: Mock) -> None:
     mock.fault(kind="refused", times=1)
-    first = post_hook(http, "create_account", NEW_ACCOUNT, key="k3", timestamp=int(time.time()) - 1)
+    now = pin_hooks_clock(http)
+    first = post_hook(http, "create_account", NEW_ACCOUNT, key="k3", timestamp=now - 1)
     assert first.status_code == 503
-    again = post_hook(http, "create_account", NEW_ACCOUNT, key="k3")
+    again = post_hook(http, "create_account", NEW_ACCOUNT, key="k3", timestamp=now)
     assert (again.status_code, again.get_json()) == (200, {"result": "success"})
 
 
